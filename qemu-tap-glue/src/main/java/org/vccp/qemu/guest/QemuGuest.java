@@ -1,0 +1,392 @@
+package org.vccp.qemu.guest;
+
+import java.io.File;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+import java.util.function.Predicate;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
+import org.vccp.qemu.image.GuestEvent;
+
+/**
+ * One running QEMU process started from a {@link GuestSpec}. Its serial log is tailed every 10 ms
+ * by a shared daemon thread, so every {@link SerialLine} carries the time it appeared; callers wait
+ * for lines or VCCP events with a deadline. QEMU's own stdout and stderr go to {@code
+ * <name>.qemu.log} beside the serial log, after a first line holding the command.
+ *
+ * <p>{@link #stop} and {@link #kill} signal only the PID this object started. Guests still running
+ * when the JVM exits are killed by a shutdown hook, so a crashed test leaves no QEMU behind.
+ */
+public final class QemuGuest implements AutoCloseable {
+
+  private static final long TAIL_PERIOD_MS = 10;
+  private static final long LISTEN_POLL_NS = TimeUnit.MILLISECONDS.toNanos(5);
+  private static final Duration DEFAULT_STOP_GRACE = Duration.ofSeconds(5);
+  private static final Pattern SAFE_SHELL_WORD = Pattern.compile("[A-Za-z0-9_./:=,@%+-]+");
+
+  private static final Set<QemuGuest> RUNNING = ConcurrentHashMap.newKeySet();
+  private static final ScheduledExecutorService TAILER =
+      Executors.newSingleThreadScheduledExecutor(
+          task -> {
+            Thread thread = new Thread(task, "vccp-serial-tail");
+            thread.setDaemon(true);
+            return thread;
+          });
+
+  static {
+    Runtime.getRuntime()
+        .addShutdownHook(
+            new Thread(() -> RUNNING.forEach(guest -> guest.process.destroyForcibly())));
+  }
+
+  private final GuestSpec spec;
+  private final List<String> commandLine;
+  private final Path qemuLog;
+  private final Process process;
+  private final long startedNanos;
+  private final SerialLog serial;
+  private final ScheduledFuture<?> tail;
+  private final Map<String, ListenerProbe> listenerProbes;
+
+  private QemuGuest(
+      GuestSpec spec,
+      List<String> commandLine,
+      Path qemuLog,
+      Process process,
+      long startedNanos,
+      Map<String, ListenerProbe> listenerProbes) {
+    this.spec = spec;
+    this.commandLine = commandLine;
+    this.qemuLog = qemuLog;
+    this.process = process;
+    this.startedNanos = startedNanos;
+    this.listenerProbes = listenerProbes;
+    this.serial = new SerialLog(spec.serialLogPath());
+    this.tail =
+        TAILER.scheduleWithFixedDelay(serial::poll, 0, TAIL_PERIOD_MS, TimeUnit.MILLISECONDS);
+  }
+
+  /**
+   * Launches QEMU for {@code spec} and returns at once; the guest boots in the background. Creates
+   * the serial log's directory and removes an old serial log there.
+   *
+   * @throws QemuGuestException if QEMU cannot be launched
+   */
+  public static QemuGuest start(GuestSpec spec) {
+    List<String> commandLine = QemuCommandLine.build(spec);
+    Path serialLog = spec.serialLogPath();
+    Path qemuLog = serialLog.resolveSibling(spec.name() + ".qemu.log");
+    try {
+      Files.createDirectories(serialLog.getParent());
+      Files.deleteIfExists(serialLog);
+      Files.writeString(qemuLog, "# " + shellQuote(commandLine) + "\n", StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      throw new QemuGuestException(
+          "guest " + spec.name() + ": cannot prepare " + serialLog.getParent() + ": " + e, e);
+    }
+    Map<String, ListenerProbe> probes = new HashMap<>();
+    for (NicSpec nic : spec.nics()) {
+      if (nic.attachment().server()) {
+        probes.put(nic.id(), ListenerProbe.before(nic.attachment()));
+      }
+    }
+    long startedNanos = System.nanoTime();
+    Process process;
+    try {
+      process =
+          new ProcessBuilder(commandLine)
+              .redirectInput(new File("/dev/null"))
+              .redirectErrorStream(true)
+              .redirectOutput(ProcessBuilder.Redirect.appendTo(qemuLog.toFile()))
+              .start();
+    } catch (IOException e) {
+      throw new QemuGuestException(
+          "guest "
+              + spec.name()
+              + ": "
+              + QemuCommandLine.QEMU_BINARY
+              + " cannot be started ("
+              + e.getMessage()
+              + "); install qemu-system-x86",
+          e);
+    }
+    QemuGuest guest = new QemuGuest(spec, commandLine, qemuLog, process, startedNanos, probes);
+    RUNNING.add(guest);
+    process.onExit().thenRun(guest::finish);
+    return guest;
+  }
+
+  public GuestSpec spec() {
+    return spec;
+  }
+
+  public String name() {
+    return spec.name();
+  }
+
+  /** The exact argument list QEMU was started with. */
+  public List<String> commandLine() {
+    return commandLine;
+  }
+
+  public long pid() {
+    return process.pid();
+  }
+
+  public boolean isAlive() {
+    return process.isAlive();
+  }
+
+  /** {@link System#nanoTime()} just before QEMU was launched. */
+  public long startedNanos() {
+    return startedNanos;
+  }
+
+  /** Time from launch until the tailer saw {@code line}. */
+  public Duration sinceStart(SerialLine line) {
+    return Duration.ofNanos(line.seenNanos() - startedNanos);
+  }
+
+  public Path serialLog() {
+    return spec.serialLogPath();
+  }
+
+  /** QEMU's stdout and stderr. */
+  public Path qemuLog() {
+    return qemuLog;
+  }
+
+  /** Every cleaned serial line so far. */
+  public List<String> serialLines() {
+    serial.poll();
+    return serial.lines().stream().map(SerialLine::text).collect(Collectors.toList());
+  }
+
+  /** Every VCCP event so far, in order. */
+  public List<GuestEvent> events() {
+    serial.poll();
+    return serial.lines().stream()
+        .map(SerialLine::event)
+        .flatMap(Optional::stream)
+        .collect(Collectors.toList());
+  }
+
+  /**
+   * The first serial line (from the start of the log) for which {@code matcher} is true, waiting up
+   * to {@code timeout}.
+   *
+   * @throws QemuGuestException if QEMU exits or the timeout passes first
+   */
+  public SerialLine awaitSerialLine(Predicate<String> matcher, Duration timeout) {
+    return await(matcher, 0, timeout, "matching the condition");
+  }
+
+  /** Like {@link #awaitSerialLine(Predicate, Duration)} but only lines at {@code fromIndex} on. */
+  public SerialLine awaitSerialLine(Predicate<String> matcher, int fromIndex, Duration timeout) {
+    return await(matcher, fromIndex, timeout, "matching the condition");
+  }
+
+  /** The first serial line in which {@code pattern} is found. */
+  public SerialLine awaitSerialLine(Pattern pattern, Duration timeout) {
+    return await(line -> pattern.matcher(line).find(), 0, timeout, "matching /" + pattern + "/");
+  }
+
+  /** The first {@code VCCP <event>} report, e.g. {@code awaitEvent(GuestEvent.READY, ...)}. */
+  public GuestEvent awaitEvent(String event, Duration timeout) {
+    return awaitEvent(e -> e.is(event), timeout, "saying VCCP " + event);
+  }
+
+  /** The first VCCP report for which {@code matcher} is true. */
+  public GuestEvent awaitEvent(Predicate<GuestEvent> matcher, Duration timeout) {
+    return awaitEvent(matcher, timeout, "with a VCCP event matching the condition");
+  }
+
+  private GuestEvent awaitEvent(Predicate<GuestEvent> matcher, Duration timeout, String what) {
+    SerialLine line =
+        await(text -> GuestEvent.parse(text).filter(matcher).isPresent(), 0, timeout, what);
+    return line.event().orElseThrow();
+  }
+
+  private SerialLine await(
+      Predicate<String> matcher, int fromIndex, Duration timeout, String what) {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    serial.poll();
+    SerialLine line;
+    try {
+      line = serial.await(matcher, fromIndex, deadline);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new QemuGuestException("guest " + name() + ": interrupted waiting for a line " + what);
+    }
+    if (line != null) {
+      return line;
+    }
+    if (serial.isClosed()) {
+      throw new QemuGuestException(
+          "guest "
+              + name()
+              + ": QEMU "
+              + exitDescription()
+              + " before a serial line "
+              + what
+              + diagnostics());
+    }
+    throw new QemuGuestException(
+        "guest "
+            + name()
+            + ": no serial line "
+            + what
+            + " within "
+            + seconds(timeout)
+            + diagnostics());
+  }
+
+  /**
+   * Waits until QEMU listens on the server socket of NIC {@code nicId}, so a peer started with
+   * {@code server=off} can connect (a QEMU 7.2 client that finds nobody never retries). Reads
+   * /proc/net/unix or /proc/net/tcp{,6}; never connects, which would use up the one client slot.
+   */
+  public void awaitListening(String nicId, Duration timeout) {
+    StreamSocket socket = spec.nic(nicId).attachment();
+    if (!socket.server()) {
+      throw new IllegalArgumentException(
+          "guest " + name() + ": NIC " + nicId + " connects (server=off); nothing listens");
+    }
+    ListenerProbe probe = listenerProbes.get(nicId);
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (!probe.listening()) {
+      if (!process.isAlive()) {
+        throw new QemuGuestException(
+            "guest "
+                + name()
+                + ": QEMU "
+                + exitDescription()
+                + " before listening on "
+                + socket
+                + diagnostics());
+      }
+      if (System.nanoTime() - deadline > 0) {
+        throw new QemuGuestException(
+            "guest "
+                + name()
+                + ": not listening on "
+                + socket
+                + " within "
+                + seconds(timeout)
+                + diagnostics());
+      }
+      LockSupport.parkNanos(LISTEN_POLL_NS);
+    }
+  }
+
+  /** Sends SIGTERM, waits up to {@code grace}, then SIGKILL; returns QEMU's exit code. */
+  public int stop(Duration grace) {
+    try {
+      if (process.isAlive()) {
+        process.destroy();
+        if (!process.waitFor(grace.toMillis(), TimeUnit.MILLISECONDS)) {
+          process.destroyForcibly();
+          process.waitFor();
+        }
+      }
+    } catch (InterruptedException e) {
+      process.destroyForcibly();
+      Thread.currentThread().interrupt();
+    } finally {
+      finish();
+    }
+    return process.isAlive() ? -1 : process.exitValue();
+  }
+
+  /** {@link #stop(Duration)} with 5 s of grace. */
+  public int stop() {
+    return stop(DEFAULT_STOP_GRACE);
+  }
+
+  /** SIGKILL at once, then waits for the process to go. */
+  public void kill() {
+    process.destroyForcibly();
+    try {
+      process.waitFor();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } finally {
+      finish();
+    }
+  }
+
+  @Override
+  public void close() {
+    stop();
+  }
+
+  @Override
+  public String toString() {
+    return "QemuGuest[" + name() + " pid=" + pid() + (isAlive() ? "" : " exited") + "]";
+  }
+
+  private void finish() {
+    tail.cancel(false);
+    serial.close();
+    RUNNING.remove(this);
+  }
+
+  private static List<String> readLines(Path file) {
+    try {
+      return Files.readAllLines(file, StandardCharsets.ISO_8859_1);
+    } catch (IOException e) {
+      return List.of();
+    }
+  }
+
+  private String exitDescription() {
+    return process.isAlive() ? "was stopped" : "exited with code " + process.exitValue();
+  }
+
+  private String diagnostics() {
+    List<String> lines = serialLines();
+    String serialTail =
+        String.join(" | ", lines.subList(Math.max(0, lines.size() - 5), lines.size()));
+    List<String> qemu = readLines(qemuLog);
+    String qemuTail =
+        String.join(" | ", qemu.subList(Math.max(1, qemu.size() - 5), Math.max(1, qemu.size())));
+    return "; last serial lines: ["
+        + serialTail
+        + "]; QEMU said: ["
+        + qemuTail
+        + "]; serial log "
+        + serialLog()
+        + ", QEMU log "
+        + qemuLog;
+  }
+
+  private static String seconds(Duration duration) {
+    return String.format(Locale.ROOT, "%.1f s", duration.toMillis() / 1000.0);
+  }
+
+  /** The command as one shell line, for logs and for pasting into a terminal. */
+  static String shellQuote(List<String> args) {
+    return args.stream()
+        .map(
+            arg ->
+                SAFE_SHELL_WORD.matcher(arg).matches()
+                    ? arg
+                    : "'" + arg.replace("'", "'\\''") + "'")
+        .collect(Collectors.joining(" "));
+  }
+}

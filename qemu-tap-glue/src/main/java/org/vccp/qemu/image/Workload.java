@@ -1,0 +1,43 @@
+package org.vccp.qemu.image;
+
+import java.util.Arrays;
+import java.util.stream.Collectors;
+
+/** What a guest's /init runs after READY, selected by {@code vccp.workload=a,b,...}. */
+public enum Workload {
+  /** Nothing; the guest just answers pings (any guest with an address does). */
+  IDLE("idle"),
+  /** Wait for the peer, then ping it {@code vccp.count} times: PEER-UP, PING..., DONE. */
+  PING("ping"),
+  /** Write {@code vccp.size_mb} MB of random data and serve it with httpd: HTTP-SERVE. */
+  HTTP_SERVE("http-serve"),
+  /** Download the peer's file {@code vccp.count} times, retrying until it answers: FETCH, DONE. */
+  HTTP_FETCH_MD5("http-fetch-md5"),
+  /** Print COUNTER n=1, 2, ... every 100 ms, forever; only useful last in the list. */
+  COUNTER("counter");
+
+  private final String paramName;
+
+  Workload(String paramName) {
+    this.paramName = paramName;
+  }
+
+  /** The name on the kernel command line. */
+  public String paramName() {
+    return paramName;
+  }
+
+  /** The workload called {@code name} on the kernel command line. */
+  public static Workload fromParamName(String name) {
+    for (Workload workload : values()) {
+      if (workload.paramName.equals(name)) {
+        return workload;
+      }
+    }
+    throw new IllegalArgumentException(
+        "unknown workload '"
+            + name
+            + "'; known: "
+            + Arrays.stream(values()).map(Workload::paramName).collect(Collectors.joining(", ")));
+  }
+}

@@ -1,0 +1,168 @@
+package org.vccp.cli;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import org.vccp.vnet.config.SwitchConfigFile;
+import org.vccp.vnet.config.SwitchContext;
+import org.vccp.vnet.control.SwitchDaemon;
+import org.vccp.vnet.frame.MacAddress;
+import org.vccp.vnet.port.PortBindException;
+import org.vccp.vnet.port.PortSpec;
+import org.vccp.vnet.port.Sizes;
+import org.vccp.vnet.ring.WaitStrategyName;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code vccp switch}: runs the virtual switch until interrupted. */
+@Command(
+    name = "switch",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Run the virtual switch. QEMU guests attach with -netdev stream (or dgram) to its ports.",
+      "",
+      "Port spec: NAME,listen=ADDR | NAME,connect=ADDR | NAME,dgram=ADDR,remote=ADDR",
+      "  [,lossless] [,vlan=N | ,trunk=10:20[,native=N]] [,queue=BYTES]",
+      "ADDR: unix:/path | tcp:HOST:PORT | udp:HOST:PORT",
+      "  listen  = the switch listens; QEMU: -netdev stream,server=off,addr.type=unix,addr.path=...",
+      "  connect = the switch dials QEMU (server=on) and redials it when the connection drops",
+      ""
+    },
+    sortOptions = false)
+final class SwitchCommand implements java.util.concurrent.Callable<Integer> {
+  @Option(names = "--port", paramLabel = "SPEC", description = "A port (repeatable).")
+  List<String> ports = new ArrayList<>();
+
+  @Option(
+      names = "--config",
+      paramLabel = "FILE",
+      description = "YAML switch config (flags override it).")
+  Path config;
+
+  @Option(
+      names = "--control",
+      paramLabel = "PATH",
+      description = "Control socket for vccp ctl (default: ${DEFAULT-VALUE}).")
+  Path control = RuntimePaths.defaultControlSocket();
+
+  @Option(
+      names = "--metrics-port",
+      paramLabel = "N",
+      description = "Serve Prometheus metrics on 127.0.0.1:N/metrics.")
+  Integer metricsPort;
+
+  @Option(
+      names = "--aging-seconds",
+      paramLabel = "S",
+      description = "MAC aging time (default 300).")
+  Long agingSeconds;
+
+  @Option(
+      names = "--static-mac",
+      paramLabel = "MAC@PORT[:VLAN]",
+      description = "A static MAC entry (repeatable).")
+  List<String> staticMacs = new ArrayList<>();
+
+  @Option(
+      names = "--egress-queue-bytes",
+      paramLabel = "BYTES",
+      description = "Per-port egress queue (default 1MiB).")
+  String egressQueue;
+
+  @Option(
+      names = "--ring-slots",
+      paramLabel = "N",
+      description = "Frame ring size, a power of two (default 4096).")
+  Integer ringSlots;
+
+  @Option(names = "--io-threads", paramLabel = "N", description = "Socket I/O threads (default 1).")
+  Integer ioThreads;
+
+  @Option(
+      names = "--wait-strategy",
+      paramLabel = "NAME",
+      description = "Forwarder wait: sleeping, blocking, yielding, busy-spin.")
+  String waitStrategy;
+
+  @Option(names = "--verbose", description = "Print the effective settings at start.")
+  boolean verbose;
+
+  @Override
+  public Integer call() throws Exception {
+    SwitchContext ctx = new SwitchContext();
+    if (config != null) {
+      SwitchConfigFile.read(config, ctx);
+    }
+    for (String p : ports) {
+      ctx.ports.add(PortSpec.parse(p));
+    }
+    for (String m : staticMacs) {
+      int at = m.indexOf('@');
+      if (at < 0) {
+        throw new IllegalArgumentException("--static-mac '" + m + "': expected MAC@PORT[:VLAN]");
+      }
+      String rest = m.substring(at + 1);
+      int colon = rest.indexOf(':');
+      ctx.staticMacs.add(
+          new SwitchContext.StaticMac(
+              MacAddress.parse(m.substring(0, at)),
+              colon < 0 ? rest : rest.substring(0, colon),
+              colon < 0 ? 1 : Integer.parseInt(rest.substring(colon + 1))));
+    }
+    if (control != null) {
+      ctx.controlSocket = control;
+      Files.createDirectories(control.toAbsolutePath().getParent());
+    }
+    if (metricsPort != null) {
+      ctx.metricsPort = metricsPort;
+    }
+    if (agingSeconds != null) {
+      ctx.agingSeconds = agingSeconds;
+    }
+    if (egressQueue != null) {
+      ctx.egressQueueBytes = (int) Sizes.parseBytes(egressQueue, "--egress-queue-bytes");
+    }
+    if (ringSlots != null) {
+      ctx.ringSlots = ringSlots;
+    }
+    if (ioThreads != null) {
+      ctx.ioThreads = ioThreads;
+    }
+    if (waitStrategy != null) {
+      ctx.waitStrategy = WaitStrategyName.valueOf(waitStrategy.toUpperCase().replace('-', '_'));
+    }
+    ctx.validate();
+    if (verbose) {
+      System.out.print(ctx.describe());
+    }
+    SwitchDaemon daemon;
+    try {
+      daemon = SwitchDaemon.start(ctx);
+    } catch (PortBindException e) {
+      System.err.println("vccp switch: " + e.getMessage());
+      return 1;
+    }
+    CountDownLatch stopped = new CountDownLatch(1);
+    Runtime.getRuntime()
+        .addShutdownHook(
+            new Thread(
+                () -> {
+                  daemon.close();
+                  stopped.countDown();
+                },
+                "vccp-shutdown"));
+    System.out.println(
+        "vccp switch: ready with "
+            + ctx.ports.size()
+            + " port(s); control unix:"
+            + ctx.controlSocket
+            + (ctx.metricsPort > 0
+                ? "; metrics http://127.0.0.1:" + ctx.metricsPort + "/metrics"
+                : ""));
+    System.out.flush();
+    stopped.await();
+    return 0;
+  }
+}

@@ -1,0 +1,233 @@
+package org.vccp.vnet;
+
+import java.util.ArrayList;
+import java.util.BitSet;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.agrona.concurrent.SystemNanoClock;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.vccp.vnet.config.SwitchContext;
+import org.vccp.vnet.forwarding.Forwarder;
+import org.vccp.vnet.forwarding.ForwardingSettings;
+import org.vccp.vnet.forwarding.MacTable;
+import org.vccp.vnet.forwarding.SwitchCommand;
+import org.vccp.vnet.port.Port;
+import org.vccp.vnet.port.PortIo;
+import org.vccp.vnet.port.PortSpec;
+import org.vccp.vnet.port.dgram.DgramPort;
+import org.vccp.vnet.port.stream.StreamPort;
+import org.vccp.vnet.ring.FrameRing;
+import org.vccp.vnet.status.Counters;
+
+/**
+ * A running switch: the I/O threads, the frame ring with its forwarder, and the ports. Ports can be
+ * added and removed at any time; each change travels through the ring so it takes effect at a
+ * precise point in the frame stream. Thread-safe.
+ */
+public final class VirtualSwitch implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(VirtualSwitch.class);
+  private static final long COMMAND_TIMEOUT_MS = 5_000;
+
+  private final SwitchContext ctx;
+  private final PortIo io;
+  private final FrameRing ring;
+  private final Forwarder forwarder;
+  private final Counters switchCounters = Counters.forSwitch();
+  private final Map<String, Port> ports = new ConcurrentHashMap<>();
+  private final BitSet usedIds = new BitSet();
+  private final io.netty.util.concurrent.ScheduledFuture<?> ticker;
+  private volatile boolean closed;
+
+  private VirtualSwitch(SwitchContext ctx) {
+    this.ctx = ctx;
+    this.io = new PortIo(ctx.ioThreads);
+    this.forwarder =
+        new Forwarder(
+            new ForwardingSettings(
+                ctx.maxPorts,
+                TimeUnit.SECONDS.toNanos(ctx.agingSeconds),
+                ctx.macTableCapacity,
+                ctx.maxFrameBytes),
+            new SystemNanoClock(),
+            switchCounters,
+            this::publish);
+    this.ring =
+        new FrameRing(
+            ctx.ringSlots, ctx.inlineFrameBytes, ctx.maxPorts, ctx.waitStrategy, forwarder);
+    ring.start();
+    this.ticker =
+        io.nextLoop()
+            .scheduleAtFixedRate(() -> publish(new SwitchCommand.Tick()), 1, 1, TimeUnit.SECONDS);
+  }
+
+  /**
+   * Starts a switch with the ports and static MAC entries of {@code ctx}.
+   *
+   * @throws IllegalArgumentException when the settings are invalid
+   * @throws org.vccp.vnet.port.PortBindException when a port cannot bind; nothing is left running
+   */
+  public static VirtualSwitch start(SwitchContext ctx) {
+    ctx.validate();
+    VirtualSwitch sw = new VirtualSwitch(ctx);
+    try {
+      for (PortSpec p : ctx.ports) {
+        sw.addPort(p);
+      }
+      for (SwitchContext.StaticMac m : ctx.staticMacs) {
+        sw.addStaticMac(m.mac(), m.port(), m.vlan());
+      }
+    } catch (RuntimeException e) {
+      sw.close();
+      throw e;
+    }
+    return sw;
+  }
+
+  private void publish(SwitchCommand c) {
+    if (!closed) {
+      ring.publishCommand(c);
+    }
+  }
+
+  /**
+   * Adds a port and starts forwarding to and from it. Returns once a listening port is bound.
+   *
+   * @throws IllegalArgumentException when the name is taken or the switch is full
+   * @throws org.vccp.vnet.port.PortBindException when the socket cannot be bound
+   */
+  public synchronized Port addPort(PortSpec spec) {
+    if (ports.containsKey(spec.name())) {
+      throw new IllegalArgumentException("port " + spec.name() + " already exists");
+    }
+    int id = usedIds.nextClearBit(0);
+    if (id >= ctx.maxPorts) {
+      throw new IllegalArgumentException(
+          "cannot add port " + spec.name() + ": the switch has max-ports=" + ctx.maxPorts);
+    }
+    int queueBytes = spec.egressQueueBytes() > 0 ? spec.egressQueueBytes() : ctx.egressQueueBytes;
+    Port port;
+    Runnable open;
+    if (spec.mode() == PortSpec.Mode.DGRAM) {
+      DgramPort d = new DgramPort(id, spec, io, ring, ctx.maxFrameBytes, queueBytes);
+      port = d;
+      open = d::open;
+    } else {
+      StreamPort s =
+          new StreamPort(id, spec, io, ring, ctx.maxFrameBytes, queueBytes, ctx.redialMs);
+      port = s;
+      open = s::open;
+    }
+    await(c -> new SwitchCommand.AddPort(port, c), "add port " + spec.name());
+    try {
+      open.run();
+    } catch (RuntimeException e) {
+      await(c -> new SwitchCommand.RemovePort(id, c), "remove port " + spec.name());
+      port.close();
+      throw e;
+    }
+    usedIds.set(id);
+    ports.put(spec.name(), port);
+    return port;
+  }
+
+  /** Removes a port: stops forwarding to it, forgets its MAC entries, closes its socket. */
+  public synchronized void removePort(String name) {
+    Port p = ports.get(name);
+    if (p == null) {
+      throw new IllegalArgumentException("no port named " + name + " (see vccp ctl ports)");
+    }
+    await(c -> new SwitchCommand.RemovePort(p.id(), c), "remove port " + name);
+    ports.remove(name);
+    p.close();
+    usedIds.clear(p.id());
+    LOG.info("port {}: removed", name);
+  }
+
+  /** Adds a static MAC entry on the named port. */
+  public void addStaticMac(long mac, String portName, int vlan) {
+    Port p = ports.get(portName);
+    if (p == null) {
+      throw new IllegalArgumentException("no port named " + portName + " for static MAC entry");
+    }
+    await(c -> new SwitchCommand.AddStaticMac(vlan, mac, p.id(), c), "add static MAC");
+  }
+
+  /** A consistent copy of the MAC table, read on the forwarder thread. */
+  public List<MacTable.Entry> macs() {
+    CompletableFuture<List<MacTable.Entry>> f = new CompletableFuture<>();
+    publish(new SwitchCommand.ListMacs(f));
+    return get(f, "list MAC table");
+  }
+
+  private void await(
+      java.util.function.Function<CompletableFuture<Void>, SwitchCommand> command, String what) {
+    CompletableFuture<Void> f = new CompletableFuture<>();
+    publish(command.apply(f));
+    get(f, what);
+  }
+
+  private static <T> T get(CompletableFuture<T> f, String what) {
+    try {
+      return f.get(COMMAND_TIMEOUT_MS, TimeUnit.MILLISECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(what + ": interrupted", e);
+    } catch (ExecutionException e) {
+      throw new IllegalStateException(what + ": " + e.getCause().getMessage(), e.getCause());
+    } catch (TimeoutException e) {
+      throw new IllegalStateException(
+          what + ": the forwarder did not answer within " + COMMAND_TIMEOUT_MS + " ms");
+    }
+  }
+
+  /** Ports in id order. */
+  public List<Port> ports() {
+    List<Port> list = new ArrayList<>(ports.values());
+    list.sort(Comparator.comparingInt(Port::id));
+    return list;
+  }
+
+  public Port port(String name) {
+    return ports.get(name);
+  }
+
+  /** An I/O loop for sockets that belong to the switch itself (control socket). */
+  public io.netty.channel.EventLoop ioLoop() {
+    return io.nextLoop();
+  }
+
+  public Counters counters() {
+    return switchCounters;
+  }
+
+  public SwitchContext context() {
+    return ctx;
+  }
+
+  /** Frames published to the ring and not yet forwarded. */
+  public long ringBacklog() {
+    return ring.backlog();
+  }
+
+  @Override
+  public synchronized void close() {
+    if (closed) {
+      return;
+    }
+    ticker.cancel(false);
+    for (Port p : ports()) {
+      p.close();
+    }
+    ports.clear();
+    closed = true;
+    ring.close();
+    io.close();
+  }
+}

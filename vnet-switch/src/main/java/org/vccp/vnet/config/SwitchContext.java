@@ -1,0 +1,103 @@
+package org.vccp.vnet.config;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.vccp.vnet.port.PortSpec;
+import org.vccp.vnet.ring.FrameRing;
+import org.vccp.vnet.ring.WaitStrategyName;
+
+/**
+ * Every setting of a switch, with its default, validated in one place ({@link #validate()}) with
+ * messages that name the setting and the constraint. Built from flags, a YAML file ({@link
+ * SwitchConfigFile}), or code.
+ */
+public final class SwitchContext {
+  public int ringSlots = 4096;
+  public int inlineFrameBytes = 2048;
+  public int maxFrameBytes = FrameRing.MAX_FRAME_BYTES;
+  public int maxPorts = 256;
+  public int egressQueueBytes = 1 << 20;
+  public long agingSeconds = 300;
+  public int macTableCapacity = 65_536;
+  public int ioThreads = 1;
+  public long redialMs = 200;
+  public WaitStrategyName waitStrategy = WaitStrategyName.PHASED;
+  public Path controlSocket;
+  public int metricsPort;
+  public final List<PortSpec> ports = new ArrayList<>();
+  public final List<StaticMac> staticMacs = new ArrayList<>();
+
+  /** A static MAC entry from the config file: never learned, never aged. */
+  public record StaticMac(long mac, String port, int vlan) {}
+
+  /**
+   * Checks every constraint.
+   *
+   * @throws IllegalArgumentException naming the first setting that is wrong and why
+   */
+  public SwitchContext validate() {
+    require(
+        Integer.bitCount(ringSlots) == 1 && ringSlots >= 64,
+        "ring-slots must be a power of two >= 64, got " + ringSlots);
+    require(
+        maxFrameBytes >= 64 && maxFrameBytes <= FrameRing.MAX_FRAME_BYTES,
+        "max-frame-bytes must be 64..65535, got " + maxFrameBytes);
+    require(
+        inlineFrameBytes >= 64 && inlineFrameBytes <= maxFrameBytes,
+        "inline-frame-bytes must be 64..max-frame-bytes, got " + inlineFrameBytes);
+    require(maxPorts >= 2 && maxPorts <= 4096, "max-ports must be 2..4096, got " + maxPorts);
+    require(
+        egressQueueBytes >= 128 * 1024,
+        "egress-queue-bytes must be at least 128KiB (two maximum frames), got " + egressQueueBytes);
+    require(agingSeconds >= 1, "aging-seconds must be at least 1, got " + agingSeconds);
+    require(
+        macTableCapacity >= 16, "mac-table-capacity must be at least 16, got " + macTableCapacity);
+    require(ioThreads >= 1 && ioThreads <= 64, "io-threads must be 1..64, got " + ioThreads);
+    require(redialMs >= 10, "redial-ms must be at least 10, got " + redialMs);
+    require(
+        metricsPort >= 0 && metricsPort <= 65535,
+        "metrics-port must be 0..65535, got " + metricsPort);
+    require(
+        ports.size() <= maxPorts,
+        "more ports (" + ports.size() + ") than max-ports (" + maxPorts + ")");
+    List<String> names = new ArrayList<>();
+    for (PortSpec p : ports) {
+      require(!names.contains(p.name()), "port name '" + p.name() + "' is used twice");
+      names.add(p.name());
+    }
+    for (StaticMac m : staticMacs) {
+      require(
+          names.contains(m.port()),
+          "static MAC entry names port '" + m.port() + "', which is not configured");
+    }
+    return this;
+  }
+
+  private static void require(boolean ok, String message) {
+    if (!ok) {
+      throw new IllegalArgumentException(message);
+    }
+  }
+
+  /** The effective settings, one per line, for {@code --verbose}. */
+  public String describe() {
+    StringBuilder sb = new StringBuilder();
+    sb.append("ring-slots=").append(ringSlots).append('\n');
+    sb.append("inline-frame-bytes=").append(inlineFrameBytes).append('\n');
+    sb.append("max-frame-bytes=").append(maxFrameBytes).append('\n');
+    sb.append("max-ports=").append(maxPorts).append('\n');
+    sb.append("egress-queue-bytes=").append(egressQueueBytes).append('\n');
+    sb.append("aging-seconds=").append(agingSeconds).append('\n');
+    sb.append("mac-table-capacity=").append(macTableCapacity).append('\n');
+    sb.append("io-threads=").append(ioThreads).append('\n');
+    sb.append("redial-ms=").append(redialMs).append('\n');
+    sb.append("wait-strategy=").append(waitStrategy.name().toLowerCase()).append('\n');
+    sb.append("control=").append(controlSocket == null ? "(none)" : controlSocket).append('\n');
+    sb.append("metrics-port=").append(metricsPort == 0 ? "(off)" : metricsPort).append('\n');
+    for (PortSpec p : ports) {
+      sb.append("port ").append(p.toFlag()).append('\n');
+    }
+    return sb.toString();
+  }
+}

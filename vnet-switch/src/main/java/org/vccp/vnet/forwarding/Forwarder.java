@@ -1,0 +1,323 @@
+package org.vccp.vnet.forwarding;
+
+import com.lmax.disruptor.EventHandler;
+import java.util.ArrayDeque;
+import java.util.List;
+import java.util.function.Consumer;
+import org.agrona.concurrent.NanoClock;
+import org.vccp.vnet.frame.EthernetFrame;
+import org.vccp.vnet.port.Port;
+import org.vccp.vnet.port.PortVlan;
+import org.vccp.vnet.ring.FrameSlot;
+import org.vccp.vnet.status.Counters;
+import org.vccp.vnet.status.PortCounter;
+import org.vccp.vnet.status.SwitchCounter;
+
+/**
+ * The learning bridge: the first consumer of the frame ring. For each frame it classifies the VLAN,
+ * learns the source, decides the egress ports (one learned port, or a flood that never returns to
+ * the ingress port), and enqueues the frame on each, re-tagged for that port. Egress ports are told
+ * once per batch ({@code endOfBatch}), so a burst costs one wake-up per port.
+ *
+ * <p>It never blocks. A full queue costs a tail-drop counted on that port, or for a lossless port a
+ * copy into the port's overflow list and a pause of the sender, which is undone when the queue
+ * drains (signalled back through the ring as {@link SwitchCommand.EgressWritable}).
+ *
+ * <p>All state here is owned by the forwarder thread; other threads reach it only through {@link
+ * SwitchCommand}s in the ring.
+ */
+public final class Forwarder implements EventHandler<FrameSlot> {
+  private final Port[] ports;
+  private final PortVlan[] vlans;
+  private final LosslessOverflow[] overflows;
+  private final int[] pausedBy;
+  private final boolean[] dirty;
+  private final int[] dirtyList;
+  private int dirtyCount;
+
+  private final MacTable macs;
+  private final NanoClock clock;
+  private final Counters counters;
+  private final Consumer<SwitchCommand> commandSink;
+  private final int maxFrameBytes;
+  private long nowNs;
+
+  /**
+   * @param commandSink publishes commands back into the ring (for lossless writable signals)
+   */
+  public Forwarder(
+      ForwardingSettings settings,
+      NanoClock clock,
+      Counters switchCounters,
+      Consumer<SwitchCommand> commandSink) {
+    int n = settings.maxPorts();
+    this.ports = new Port[n];
+    this.vlans = new PortVlan[n];
+    this.overflows = new LosslessOverflow[n];
+    this.pausedBy = new int[n];
+    this.dirty = new boolean[n];
+    this.dirtyList = new int[n];
+    this.clock = clock;
+    this.counters = switchCounters;
+    this.commandSink = commandSink;
+    this.maxFrameBytes = settings.maxFrameBytes();
+    this.nowNs = clock.nanoTime();
+    this.macs =
+        new MacTable(settings.macTableCapacity(), settings.agingNs(), nowNs, switchCounters);
+  }
+
+  @Override
+  public void onBatchStart(long batchSize, long queueDepth) {
+    nowNs = clock.nanoTime();
+  }
+
+  @Override
+  public void onEvent(FrameSlot slot, long sequence, boolean endOfBatch) {
+    if (slot.kind == FrameSlot.KIND_FRAME) {
+      forward(slot);
+    } else {
+      execute((SwitchCommand) slot.command);
+    }
+    if (endOfBatch) {
+      flush();
+    }
+  }
+
+  /** Tells every port that received frames in this batch to write them. */
+  public void flush() {
+    for (int i = 0; i < dirtyCount; i++) {
+      int id = dirtyList[i];
+      dirty[id] = false;
+      Port p = ports[id];
+      if (p != null) {
+        p.egressReady();
+      }
+    }
+    dirtyCount = 0;
+  }
+
+  private void forward(FrameSlot slot) {
+    slot.egressCount = 0;
+    slot.dropReason = FrameSlot.NOT_DROPPED;
+    int inId = slot.ingressPortId;
+    Port in = inId >= 0 && inId < ports.length ? ports[inId] : null;
+    if (in == null) {
+      slot.dropReason = PortCounter.DROP_NO_PORT.id();
+      return;
+    }
+    byte[] f = slot.data;
+    int len = slot.length;
+    long src = EthernetFrame.source(f, 0);
+    if (EthernetFrame.isMulticast(src)) {
+      drop(slot, in, PortCounter.DROP_MULTICAST_SOURCE);
+      return;
+    }
+    boolean tagged = EthernetFrame.isVlanTagged(f, 0, len);
+    int tci = tagged ? EthernetFrame.tci(f, 0) : 0;
+    int vlan = vlans[inId].classify(tagged ? EthernetFrame.vlanId(tci) : -1);
+    if (vlan < 0) {
+      drop(slot, in, PortCounter.DROP_VLAN);
+      return;
+    }
+    slot.vlanId = vlan;
+    macs.learn(vlan, src, inId, nowNs);
+
+    long dst = EthernetFrame.destination(f, 0);
+    if (!EthernetFrame.isMulticast(dst)) {
+      int outId = macs.lookup(vlan, dst);
+      if (outId == inId) {
+        counters.increment(SwitchCounter.FRAMES_FILTERED);
+        return;
+      }
+      if (outId >= 0 && ports[outId] != null) {
+        counters.increment(SwitchCounter.FRAMES_FORWARDED);
+        enqueue(slot, outId, vlan, tagged, tci);
+        return;
+      }
+    }
+    counters.increment(SwitchCounter.FRAMES_FLOODED);
+    for (int id = 0; id < ports.length; id++) {
+      if (id != inId && ports[id] != null && vlans[id].carries(vlan)) {
+        enqueue(slot, id, vlan, tagged, tci);
+      }
+    }
+  }
+
+  private void drop(FrameSlot slot, Port port, PortCounter reason) {
+    port.counters().increment(reason);
+    slot.dropReason = reason.id();
+  }
+
+  private void enqueue(FrameSlot slot, int outId, int vlan, boolean srcTagged, int srcTci) {
+    Port out = ports[outId];
+    boolean strip;
+    int insertTci;
+    if (vlans[outId].untagged(vlan)) {
+      strip = srcTagged;
+      insertTci = -1;
+    } else {
+      int tci = srcTagged ? (srcTci & 0xF000) | vlan : vlan;
+      strip = srcTagged && tci != srcTci;
+      insertTci = srcTagged && !strip ? -1 : tci;
+    }
+    int outLength = slot.length - (strip ? 4 : 0) + (insertTci >= 0 ? 4 : 0);
+    if (!out.isLinkUp()) {
+      out.counters().increment(PortCounter.DROP_NO_PORT);
+      return;
+    }
+    if (outLength > maxFrameBytes) {
+      out.counters().addShared(PortCounter.DROP_OVERSIZE, 1);
+      return;
+    }
+    slot.egressPorts[slot.egressCount++] = outId;
+    LosslessOverflow overflow = overflows[outId];
+    if (overflow != null && !overflow.isEmpty()) {
+      overflow.add(slot.data, slot.length, strip, insertTci);
+      pauseSender(outId, slot.ingressPortId);
+      return;
+    }
+    if (out.egress().offer(slot.data, slot.length, strip, insertTci)) {
+      markDirty(outId);
+      return;
+    }
+    if (overflow == null) {
+      out.counters().increment(PortCounter.DROP_CONGESTION);
+      slot.egressCount--;
+      return;
+    }
+    overflow.add(slot.data, slot.length, strip, insertTci);
+    out.counters().increment(PortCounter.BACKPRESSURE);
+    pauseSender(outId, slot.ingressPortId);
+    markDirty(outId);
+    out.requestWritableSignal(() -> commandSink.accept(new SwitchCommand.EgressWritable(outId)));
+  }
+
+  private void pauseSender(int egressId, int senderId) {
+    if (overflows[egressId].addPausedSender(senderId) && pausedBy[senderId]++ == 0) {
+      Port sender = ports[senderId];
+      if (sender != null) {
+        sender.pauseIngress();
+      }
+    }
+  }
+
+  private void markDirty(int id) {
+    if (!dirty[id]) {
+      dirty[id] = true;
+      dirtyList[dirtyCount++] = id;
+    }
+  }
+
+  private void onEgressWritable(int id) {
+    LosslessOverflow overflow = overflows[id];
+    Port out = ports[id];
+    if (overflow == null || out == null) {
+      return;
+    }
+    if (overflow.moveInto(out.egress()) > 0) {
+      markDirty(id);
+    }
+    if (overflow.isEmpty()) {
+      overflow.releaseSenders(this::resumeSender);
+    } else {
+      out.requestWritableSignal(() -> commandSink.accept(new SwitchCommand.EgressWritable(id)));
+    }
+  }
+
+  private void resumeSender(int senderId) {
+    if (--pausedBy[senderId] == 0 && ports[senderId] != null) {
+      ports[senderId].resumeIngress();
+    }
+  }
+
+  /** Applies a control command; public so unit tests can drive the forwarder on their thread. */
+  public void execute(SwitchCommand command) {
+    if (command instanceof SwitchCommand.AddPort c) {
+      Port p = c.port();
+      ports[p.id()] = p;
+      vlans[p.id()] = p.spec().vlan();
+      overflows[p.id()] = p.spec().lossless() ? new LosslessOverflow() : null;
+      pausedBy[p.id()] = 0;
+      c.done().complete(null);
+    } else if (command instanceof SwitchCommand.RemovePort c) {
+      int id = c.portId();
+      if (overflows[id] != null) {
+        overflows[id].clear();
+        overflows[id].releaseSenders(this::resumeSender);
+      }
+      ports[id] = null;
+      vlans[id] = null;
+      overflows[id] = null;
+      macs.removePort(id);
+      c.done().complete(null);
+    } else if (command instanceof SwitchCommand.AddStaticMac c) {
+      macs.putStatic(c.vlan(), c.mac(), c.portId());
+      c.done().complete(null);
+    } else if (command instanceof SwitchCommand.Tick) {
+      macs.age(clock.nanoTime());
+    } else if (command instanceof SwitchCommand.EgressWritable c) {
+      onEgressWritable(c.portId());
+    } else if (command instanceof SwitchCommand.ListMacs c) {
+      c.result().complete(macs.entries(clock.nanoTime()));
+    }
+  }
+
+  /** The MAC table, for tests on the forwarder's thread. */
+  public MacTable macTable() {
+    return macs;
+  }
+
+  /** Frames waiting in a lossless port's overflow list (forwarder thread only). */
+  public int overflowFrames(int portId) {
+    return overflows[portId] == null ? 0 : overflows[portId].size();
+  }
+
+  /** A lossless port's frames that did not fit its queue, in order, and the senders paused. */
+  private static final class LosslessOverflow {
+    private record Pending(byte[] frame, int length, boolean strip, int insertTci) {}
+
+    private final ArrayDeque<Pending> frames = new ArrayDeque<>();
+    private final org.agrona.collections.IntHashSet pausedSenders =
+        new org.agrona.collections.IntHashSet();
+
+    boolean isEmpty() {
+      return frames.isEmpty();
+    }
+
+    int size() {
+      return frames.size();
+    }
+
+    void add(byte[] frame, int length, boolean strip, int insertTci) {
+      frames.add(new Pending(java.util.Arrays.copyOf(frame, length), length, strip, insertTci));
+    }
+
+    boolean addPausedSender(int id) {
+      return pausedSenders.add(id);
+    }
+
+    int moveInto(org.vccp.vnet.port.EgressQueue queue) {
+      int moved = 0;
+      while (!frames.isEmpty()) {
+        Pending p = frames.peek();
+        if (!queue.offer(p.frame, p.length, p.strip, p.insertTci)) {
+          break;
+        }
+        frames.poll();
+        moved++;
+      }
+      return moved;
+    }
+
+    void releaseSenders(java.util.function.IntConsumer resume) {
+      for (int id : List.copyOf(pausedSenders)) {
+        resume.accept(id);
+      }
+      pausedSenders.clear();
+    }
+
+    void clear() {
+      frames.clear();
+    }
+  }
+}

@@ -1,0 +1,168 @@
+package org.vccp.vnet.port;
+
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
+
+/**
+ * A port's bounded egress queue: a single-producer, single-consumer byte ring of whole frames. The
+ * forwarder is the only producer; the port's I/O thread is the only consumer. Frames are written
+ * with their 802.1Q tag already added or removed for this port, so the consumer only copies bytes.
+ *
+ * <p>Being bounded in bytes is what isolates ports: a peer that stops reading fills only its own
+ * queue, and the forwarder then drops (or, for a lossless port, holds back) frames for it alone.
+ *
+ * <pre>
+ *  record:  +-------------+---------------------+---------+
+ *           | length (4)  | frame (length)       | pad to 4|
+ *           +-------------+---------------------+---------+
+ *  wrap:    length = -1: the rest of the buffer is unused; continue at offset 0
+ * </pre>
+ *
+ * Positions only grow; {@code tail} is published with release semantics after the record's bytes
+ * are written, and {@code head} after the consumer has finished with them, so each side reads only
+ * bytes the other has finished with. (Agrona's OneToOneRingBuffer was used first; under a full
+ * queue a drain found a zeroed header at the wrap point and the port stalled, so this 100-line
+ * ring, whose invariants are stated here and tested, replaced it.)
+ */
+public final class EgressQueue {
+  private static final VarHandle INT =
+      MethodHandles.byteArrayViewVarHandle(int[].class, ByteOrder.nativeOrder());
+  private static final VarHandle TAIL;
+  private static final VarHandle HEAD;
+  private static final int HEADER_BYTES = 4;
+  private static final int WRAP = -1;
+
+  static {
+    try {
+      MethodHandles.Lookup l = MethodHandles.lookup();
+      TAIL = l.findVarHandle(EgressQueue.class, "tail", long.class);
+      HEAD = l.findVarHandle(EgressQueue.class, "head", long.class);
+    } catch (ReflectiveOperationException e) {
+      throw new ExceptionInInitializerError(e);
+    }
+  }
+
+  /** Receives queued frames; returns false to stop and leave this frame queued. */
+  @FunctionalInterface
+  public interface FrameHandler {
+    boolean onFrame(byte[] buffer, int offset, int length);
+  }
+
+  private final byte[] buffer;
+  private final int capacity;
+  private final int mask;
+
+  @SuppressWarnings("unused")
+  private volatile long tail;
+
+  @SuppressWarnings("unused")
+  private volatile long head;
+
+  private long headCache;
+
+  /**
+   * @param capacityBytes queue size, rounded up to a power of two (at least 128 KiB)
+   */
+  public EgressQueue(int capacityBytes) {
+    int cap = Integer.highestOneBit(Math.max(capacityBytes, 128 * 1024) - 1) << 1;
+    this.capacity = cap;
+    this.mask = cap - 1;
+    this.buffer = new byte[cap];
+  }
+
+  private static int align(int n) {
+    return (n + 3) & ~3;
+  }
+
+  /**
+   * Enqueues a frame, optionally removing the 802.1Q tag it carries and/or inserting one. Producer
+   * thread only.
+   *
+   * @param stripTag remove the 4-byte tag at offset 12 (the frame must carry one)
+   * @param insertTci insert a tag with this TCI at offset 12, or -1 for none
+   * @return false when the queue is full (nothing was written)
+   */
+  public boolean offer(byte[] frame, int length, boolean stripTag, int insertTci) {
+    int outLength = length - (stripTag ? 4 : 0) + (insertTci >= 0 ? 4 : 0);
+    int need = HEADER_BYTES + align(outLength);
+    long t = (long) TAIL.getOpaque(this);
+    int index = (int) (t & mask);
+    int toEnd = capacity - index;
+    long total = need <= toEnd ? need : toEnd + need;
+    if (total > capacity - (t - headCache)) {
+      headCache = (long) HEAD.getAcquire(this);
+      if (total > capacity - (t - headCache)) {
+        return false;
+      }
+    }
+    if (need > toEnd) {
+      INT.set(buffer, index, WRAP);
+      t += toEnd;
+      index = 0;
+    }
+    INT.set(buffer, index, outLength);
+    int at = index + HEADER_BYTES;
+    if (!stripTag && insertTci < 0) {
+      System.arraycopy(frame, 0, buffer, at, length);
+    } else {
+      System.arraycopy(frame, 0, buffer, at, 12);
+      int w = at + 12;
+      if (insertTci >= 0) {
+        buffer[w] = (byte) 0x81;
+        buffer[w + 1] = 0;
+        buffer[w + 2] = (byte) (insertTci >>> 8);
+        buffer[w + 3] = (byte) insertTci;
+        w += 4;
+      }
+      int from = stripTag ? 16 : 12;
+      System.arraycopy(frame, from, buffer, w, length - from);
+    }
+    TAIL.setRelease(this, t + need);
+    return true;
+  }
+
+  /**
+   * Hands up to {@code frameLimit} queued frames to {@code handler} in order; the handler may stop
+   * early by returning false, leaving that frame queued. Consumer thread only.
+   *
+   * @return frames consumed
+   */
+  public int drain(FrameHandler handler, int frameLimit) {
+    long h = (long) HEAD.getOpaque(this);
+    long t = (long) TAIL.getAcquire(this);
+    int n = 0;
+    while (h < t && n < frameLimit) {
+      int index = (int) (h & mask);
+      int length = (int) INT.get(buffer, index);
+      if (length == WRAP) {
+        h += capacity - index;
+        continue;
+      }
+      if (!handler.onFrame(buffer, index + HEADER_BYTES, length)) {
+        break;
+      }
+      h += HEADER_BYTES + align(length);
+      n++;
+    }
+    HEAD.setRelease(this, h);
+    return n;
+  }
+
+  /** Drops everything queued and returns how many frames that was. Consumer thread only. */
+  public int discardAll() {
+    return drain((b, o, l) -> true, Integer.MAX_VALUE);
+  }
+
+  public int bytesQueued() {
+    return (int) ((long) TAIL.getAcquire(this) - (long) HEAD.getAcquire(this));
+  }
+
+  public boolean isEmpty() {
+    return bytesQueued() == 0;
+  }
+
+  public int capacityBytes() {
+    return capacity;
+  }
+}

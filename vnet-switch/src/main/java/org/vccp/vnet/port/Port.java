@@ -1,0 +1,45 @@
+package org.vccp.vnet.port;
+
+import org.vccp.vnet.status.Counters;
+
+/**
+ * A switch port: where frames enter the ring and leave through an {@link EgressQueue}. The
+ * forwarder enqueues frames and calls {@link #egressReady()} once per batch; the port's own I/O
+ * thread writes them to its peer.
+ */
+public interface Port extends AutoCloseable {
+  /** Small integer id, unique among the switch's current ports; indexes the forwarder's tables. */
+  int id();
+
+  String name();
+
+  PortSpec spec();
+
+  Counters counters();
+
+  EgressQueue egress();
+
+  /** True when a peer is connected (stream) or the socket is bound (datagram). */
+  boolean isLinkUp();
+
+  /** Tells the port that the forwarder enqueued frames; called once per batch, not per frame. */
+  void egressReady();
+
+  /** Stops reading from the peer (backpressure from a congested lossless port). Thread-safe. */
+  void pauseIngress();
+
+  /** Undoes {@link #pauseIngress()}. Thread-safe. */
+  void resumeIngress();
+
+  /** One line of state for {@code vccp ctl ports}: peer, connection state. */
+  String describe();
+
+  /**
+   * Asks to be told, once, when the egress queue has drained below half so the forwarder can move a
+   * lossless port's overflow into it.
+   */
+  void requestWritableSignal(Runnable signal);
+
+  @Override
+  void close();
+}

@@ -1,0 +1,260 @@
+package org.vccp.vnet.port.dgram;
+
+import io.netty.bootstrap.Bootstrap;
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoop;
+import io.netty.channel.epoll.EpollDatagramChannel;
+import io.netty.channel.epoll.EpollDomainDatagramChannel;
+import io.netty.channel.socket.DatagramPacket;
+import io.netty.channel.unix.DomainDatagramPacket;
+import io.netty.channel.unix.DomainSocketAddress;
+import io.netty.util.ReferenceCountUtil;
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import java.nio.file.Path;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.vccp.vnet.frame.EthernetFrame;
+import org.vccp.vnet.port.EgressQueue;
+import org.vccp.vnet.port.Port;
+import org.vccp.vnet.port.PortAddress;
+import org.vccp.vnet.port.PortBindException;
+import org.vccp.vnet.port.PortIo;
+import org.vccp.vnet.port.PortSpec;
+import org.vccp.vnet.port.UnixSocketFiles;
+import org.vccp.vnet.ring.FrameRing;
+import org.vccp.vnet.status.Counters;
+import org.vccp.vnet.status.PortCounter;
+
+/**
+ * A port for QEMU's {@code -netdev dgram}: one Ethernet frame per datagram, no prefix, over UDP or
+ * Unix datagram sockets. The switch binds its local address and sends to the guest's. A datagram
+ * too short or too long to be a frame is dropped and counted; there is no connection to lose, so
+ * nothing else happens.
+ */
+public final class DgramPort implements Port {
+  private static final Logger LOG = LoggerFactory.getLogger(DgramPort.class);
+
+  private final int id;
+  private final PortSpec spec;
+  private final EventLoop loop;
+  private final FrameRing ring;
+  private final int maxFrameBytes;
+  private final EgressQueue egress;
+  private final Counters counters = Counters.forPort();
+  private final AtomicBoolean drainScheduled = new AtomicBoolean();
+  private final SocketAddress remote;
+  private final boolean unix;
+  private final Sender sender = new Sender();
+  private volatile Channel channel;
+  private volatile Runnable writableSignal;
+  private volatile boolean paused;
+
+  public DgramPort(
+      int id, PortSpec spec, PortIo io, FrameRing ring, int maxFrameBytes, int egressQueueBytes) {
+    this.id = id;
+    this.spec = spec;
+    this.loop = io.nextLoop();
+    this.ring = ring;
+    this.maxFrameBytes = maxFrameBytes;
+    this.egress = new EgressQueue(egressQueueBytes);
+    this.unix = spec.address().scheme() == PortAddress.Scheme.UNIX;
+    this.remote = PortIo.socketAddress(spec.remote());
+  }
+
+  /** Binds the local address. */
+  public void open() {
+    PortAddress a = spec.address();
+    if (unix) {
+      UnixSocketFiles.prepareForListen("port " + spec.name(), Path.of(a.path()));
+    }
+    Bootstrap b =
+        new Bootstrap()
+            .group(loop)
+            .channel(unix ? EpollDomainDatagramChannel.class : EpollDatagramChannel.class)
+            .option(ChannelOption.SO_RCVBUF, 4 << 20)
+            .option(ChannelOption.SO_SNDBUF, 4 << 20)
+            .handler(new Receiver());
+    ChannelFuture f = b.bind(PortIo.socketAddress(a)).awaitUninterruptibly();
+    if (!f.isSuccess()) {
+      Throwable c = f.cause();
+      throw new PortBindException(
+          "port " + spec.name() + ": cannot bind " + a + ": " + c.getMessage(), c);
+    }
+    channel = f.channel();
+    counters.incrementShared(PortCounter.CONNECTS);
+    LOG.info("port {}: datagrams on {} to {}", spec.name(), a, spec.remote());
+  }
+
+  /** Validates and publishes each datagram. */
+  private final class Receiver extends ChannelInboundHandlerAdapter {
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+      try {
+        ByteBuf content =
+            msg instanceof DatagramPacket p
+                ? p.content()
+                : msg instanceof DomainDatagramPacket d ? d.content() : null;
+        if (content == null) {
+          return;
+        }
+        int len = content.readableBytes();
+        if (len < EthernetFrame.HEADER_BYTES) {
+          counters.increment(PortCounter.DROP_RUNT);
+          LOG.debug("port {}: dropped a {}-byte datagram (runt)", spec.name(), len);
+          return;
+        }
+        if (len > maxFrameBytes) {
+          counters.increment(PortCounter.DROP_OVERSIZE);
+          return;
+        }
+        counters.increment(PortCounter.RX_FRAMES);
+        counters.add(PortCounter.RX_BYTES, len);
+        ring.publishFrame(id, content, content.readerIndex(), len);
+      } finally {
+        ReferenceCountUtil.release(msg);
+      }
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+      LOG.info("port {}: socket error: {}", spec.name(), cause.getMessage());
+    }
+  }
+
+  /** Copies each queued frame into its own datagram. */
+  private final class Sender implements EgressQueue.FrameHandler {
+    private Channel ch;
+    private int frames;
+    private long bytes;
+
+    @Override
+    public boolean onFrame(byte[] buffer, int offset, int length) {
+      ByteBuf out = ch.alloc().directBuffer(length);
+      out.writeBytes(buffer, offset, length);
+      Object packet =
+          unix
+              ? new DomainDatagramPacket(out, (DomainSocketAddress) remote)
+              : new DatagramPacket(out, (InetSocketAddress) remote);
+      ch.write(packet);
+      frames++;
+      bytes += length;
+      return true;
+    }
+  }
+
+  private void drain() {
+    drainScheduled.set(false);
+    Channel ch = channel;
+    if (ch == null) {
+      return;
+    }
+    sender.ch = ch;
+    sender.frames = 0;
+    sender.bytes = 0;
+    while (!egress.isEmpty() && egress.drain(sender, 4096) > 0) {
+      ch.flush();
+    }
+    if (sender.frames > 0) {
+      counters.add(PortCounter.TX_FRAMES, sender.frames);
+      counters.add(PortCounter.TX_BYTES, sender.bytes);
+    }
+    Runnable s = writableSignal;
+    if (s != null && egress.bytesQueued() <= egress.capacityBytes() / 2) {
+      writableSignal = null;
+      s.run();
+    }
+  }
+
+  @Override
+  public void egressReady() {
+    if (drainScheduled.compareAndSet(false, true)) {
+      loop.execute(this::drain);
+    }
+  }
+
+  @Override
+  public void requestWritableSignal(Runnable signal) {
+    writableSignal = signal;
+    loop.execute(this::drain);
+  }
+
+  @Override
+  public void pauseIngress() {
+    paused = true;
+    loop.execute(
+        () -> {
+          if (channel != null && paused) {
+            channel.config().setAutoRead(false);
+          }
+        });
+  }
+
+  @Override
+  public void resumeIngress() {
+    paused = false;
+    loop.execute(
+        () -> {
+          if (channel != null && !paused) {
+            channel.config().setAutoRead(true);
+          }
+        });
+  }
+
+  @Override
+  public int id() {
+    return id;
+  }
+
+  @Override
+  public String name() {
+    return spec.name();
+  }
+
+  @Override
+  public PortSpec spec() {
+    return spec;
+  }
+
+  @Override
+  public Counters counters() {
+    return counters;
+  }
+
+  @Override
+  public EgressQueue egress() {
+    return egress;
+  }
+
+  @Override
+  public boolean isLinkUp() {
+    return channel != null;
+  }
+
+  @Override
+  public String describe() {
+    return (channel != null ? "bound" : "closed") + (paused ? ", paused by backpressure" : "");
+  }
+
+  @Override
+  public void close() {
+    Channel ch = channel;
+    channel = null;
+    if (ch != null) {
+      ch.close().syncUninterruptibly();
+    }
+    if (unix) {
+      try {
+        java.nio.file.Files.deleteIfExists(Path.of(spec.address().path()));
+      } catch (java.io.IOException ignored) {
+        // best effort
+      }
+    }
+  }
+}

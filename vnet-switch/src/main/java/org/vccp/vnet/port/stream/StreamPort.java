@@ -1,0 +1,411 @@
+package org.vccp.vnet.port.stream;
+
+import io.netty.bootstrap.Bootstrap;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoop;
+import io.netty.channel.WriteBufferWaterMark;
+import io.netty.channel.epoll.EpollDomainSocketChannel;
+import io.netty.channel.epoll.EpollServerDomainSocketChannel;
+import io.netty.channel.epoll.EpollServerSocketChannel;
+import io.netty.channel.epoll.EpollSocketChannel;
+import io.netty.handler.codec.DecoderException;
+import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.vccp.vnet.port.BadFrameException;
+import org.vccp.vnet.port.EgressQueue;
+import org.vccp.vnet.port.Port;
+import org.vccp.vnet.port.PortAddress;
+import org.vccp.vnet.port.PortBindException;
+import org.vccp.vnet.port.PortIo;
+import org.vccp.vnet.port.PortSpec;
+import org.vccp.vnet.port.UnixSocketFiles;
+import org.vccp.vnet.ring.FrameRing;
+import org.vccp.vnet.status.Counters;
+import org.vccp.vnet.status.PortCounter;
+
+/**
+ * A port speaking QEMU's {@code -netdev stream} framing over a Unix or TCP stream socket, in either
+ * direction: it listens for one guest (QEMU {@code server=off}), or dials a listening guest (QEMU
+ * {@code server=on}) and redials whenever the connection drops — which is what lets the switch
+ * restart under running QEMU 7.2 guests, whose stream clients never reconnect.
+ *
+ * <p>Everything the port does runs on one event loop: accepting, reading (frames go straight from
+ * Netty's read buffer into ring slots), and draining the egress queue into one outgoing buffer per
+ * write. A malformed length closes only this connection; a listening port then accepts its guest
+ * again.
+ */
+public final class StreamPort implements Port {
+  private static final Logger LOG = LoggerFactory.getLogger(StreamPort.class);
+  private static final int CHUNK_BYTES = 64 * 1024;
+
+  private final int id;
+  private final PortSpec spec;
+  private final PortIo io;
+  private final EventLoop loop;
+  private final FrameRing ring;
+  private final int maxFrameBytes;
+  private final long redialMs;
+  private final EgressQueue egress;
+  private final Counters counters = Counters.forPort();
+  private final AtomicBoolean drainScheduled = new AtomicBoolean();
+  private final StreamFrameWriter writer = new StreamFrameWriter();
+  private final Runnable drainTask = this::drain;
+
+  private volatile Channel server;
+  private volatile Channel active;
+  private volatile boolean ingressPaused;
+  private volatile boolean closed;
+  private volatile Runnable writableSignal;
+  private volatile String lastDialError;
+
+  public StreamPort(
+      int id,
+      PortSpec spec,
+      PortIo io,
+      FrameRing ring,
+      int maxFrameBytes,
+      int egressQueueBytes,
+      long redialMs) {
+    this.id = id;
+    this.spec = spec;
+    this.io = io;
+    this.loop = io.nextLoop();
+    this.ring = ring;
+    this.maxFrameBytes = maxFrameBytes;
+    this.redialMs = redialMs;
+    this.egress = new EgressQueue(egressQueueBytes);
+  }
+
+  /** Binds (listen) or starts dialing (connect). Returns once a listening socket is bound. */
+  public void open() {
+    if (spec.mode() == PortSpec.Mode.LISTEN) {
+      listen();
+    } else {
+      dial();
+    }
+  }
+
+  private void listen() {
+    PortAddress a = spec.address();
+    boolean unix = a.scheme() == PortAddress.Scheme.UNIX;
+    if (unix) {
+      UnixSocketFiles.prepareForListen("port " + spec.name(), Path.of(a.path()));
+    }
+    ServerBootstrap b =
+        new ServerBootstrap()
+            .group(loop, loop)
+            .channel(unix ? EpollServerDomainSocketChannel.class : EpollServerSocketChannel.class)
+            .childOption(
+                ChannelOption.WRITE_BUFFER_WATER_MARK,
+                new WriteBufferWaterMark(256 << 10, 512 << 10))
+            .childHandler(initializer());
+    if (!unix) {
+      b.option(ChannelOption.SO_REUSEADDR, true);
+    }
+    ChannelFuture f = b.bind(PortIo.socketAddress(a)).awaitUninterruptibly();
+    if (!f.isSuccess()) {
+      throw new PortBindException(
+          "port " + spec.name() + ": cannot listen on " + a + ": " + rootMessage(f.cause()),
+          f.cause());
+    }
+    server = f.channel();
+    LOG.info("port {}: listening on {}", spec.name(), a);
+  }
+
+  private void dial() {
+    if (closed) {
+      return;
+    }
+    PortAddress a = spec.address();
+    boolean unix = a.scheme() == PortAddress.Scheme.UNIX;
+    Bootstrap b =
+        new Bootstrap()
+            .group(loop)
+            .channel(unix ? EpollDomainSocketChannel.class : EpollSocketChannel.class)
+            .option(
+                ChannelOption.WRITE_BUFFER_WATER_MARK,
+                new WriteBufferWaterMark(256 << 10, 512 << 10))
+            .handler(initializer());
+    b.connect(PortIo.socketAddress(a))
+        .addListener(
+            (ChannelFuture f) -> {
+              if (!f.isSuccess()) {
+                String why = rootMessage(f.cause());
+                if (!why.equals(lastDialError)) {
+                  LOG.info(
+                      "port {}: waiting for guest at {} ({}); redialing every {} ms",
+                      spec.name(),
+                      a,
+                      why,
+                      redialMs);
+                  lastDialError = why;
+                }
+                scheduleRedial();
+              }
+            });
+  }
+
+  private void scheduleRedial() {
+    if (!closed) {
+      loop.schedule(this::dial, redialMs, TimeUnit.MILLISECONDS);
+    }
+  }
+
+  private ChannelInitializer<Channel> initializer() {
+    return new ChannelInitializer<>() {
+      @Override
+      protected void initChannel(Channel ch) {
+        ch.pipeline()
+            .addLast("frames", new StreamFrameDecoder(maxFrameBytes, StreamPort.this::onFrame))
+            .addLast("port", new PeerHandler());
+      }
+    };
+  }
+
+  private void onFrame(ByteBuf buf, int index, int length) {
+    counters.increment(PortCounter.RX_FRAMES);
+    counters.add(PortCounter.RX_BYTES, length);
+    ring.publishFrame(id, buf, index, length);
+  }
+
+  /** Connection life cycle and errors for the one peer this port serves. */
+  private final class PeerHandler extends ChannelInboundHandlerAdapter {
+    @Override
+    public void channelActive(ChannelHandlerContext ctx) {
+      Channel ch = ctx.channel();
+      if (active != null || closed) {
+        LOG.warn(
+            "port {}: refusing a second peer {}; the port already has one",
+            spec.name(),
+            ch.remoteAddress());
+        ch.close();
+        return;
+      }
+      active = ch;
+      lastDialError = null;
+      counters.incrementShared(PortCounter.CONNECTS);
+      if (ingressPaused) {
+        ch.config().setAutoRead(false);
+      }
+      LOG.info("port {}: peer connected on {}", spec.name(), spec.address());
+      drain();
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+      if (ctx.channel() != active) {
+        return;
+      }
+      active = null;
+      counters.incrementShared(PortCounter.DISCONNECTS);
+      int lost = egress.discardAll();
+      if (lost > 0) {
+        counters.addShared(PortCounter.DROP_NO_PORT, lost);
+      }
+      LOG.info(
+          "port {}: peer disconnected{}",
+          spec.name(),
+          lost > 0 ? " (" + lost + " queued frames dropped)" : "");
+      fireWritableSignalIfRoom();
+      if (spec.mode() == PortSpec.Mode.CONNECT) {
+        scheduleRedial();
+      }
+    }
+
+    @Override
+    public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+      if (ctx.channel().isWritable()) {
+        drain();
+      }
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+      Throwable c =
+          cause instanceof DecoderException && cause.getCause() != null ? cause.getCause() : cause;
+      if (c instanceof BadFrameException bad) {
+        counters.increment(bad.reason());
+        LOG.warn(
+            "port {}: closing connection: {} (value {})",
+            spec.name(),
+            bad.getMessage(),
+            bad.value());
+      } else {
+        LOG.info("port {}: closing connection: {}", spec.name(), rootMessage(c));
+      }
+      ctx.close();
+    }
+  }
+
+  private void drain() {
+    drainScheduled.set(false);
+    Channel ch = active;
+    if (ch == null) {
+      int lost = egress.discardAll();
+      if (lost > 0) {
+        counters.addShared(PortCounter.DROP_NO_PORT, lost);
+      }
+      fireWritableSignalIfRoom();
+      return;
+    }
+    boolean wrote = false;
+    while (ch.isWritable() && !egress.isEmpty()) {
+      ByteBuf out = ch.alloc().directBuffer(CHUNK_BYTES);
+      egress.drain(writer.reset(out), Integer.MAX_VALUE);
+      int frames = writer.frames();
+      long bytes = writer.bytes();
+      if (frames == 0) {
+        out.release();
+        break;
+      }
+      ch.write(out)
+          .addListener(
+              f -> {
+                if (f.isSuccess()) {
+                  counters.add(PortCounter.TX_FRAMES, frames);
+                  counters.add(PortCounter.TX_BYTES, bytes);
+                } else {
+                  counters.addShared(PortCounter.DROP_NO_PORT, frames);
+                }
+              });
+      wrote = true;
+    }
+    if (wrote) {
+      ch.flush();
+    }
+    fireWritableSignalIfRoom();
+  }
+
+  private void fireWritableSignalIfRoom() {
+    Runnable s = writableSignal;
+    if (s != null && egress.bytesQueued() <= egress.capacityBytes() / 2) {
+      LOG.debug(
+          "port {}: egress drained to {} bytes; signalling the forwarder",
+          spec.name(),
+          egress.bytesQueued());
+      writableSignal = null;
+      s.run();
+    }
+  }
+
+  private static String rootMessage(Throwable t) {
+    Throwable c = t;
+    while (c.getCause() != null && c.getCause() != c) {
+      c = c.getCause();
+    }
+    String m = c.getMessage();
+    return m == null ? c.getClass().getSimpleName() : m;
+  }
+
+  @Override
+  public void egressReady() {
+    if (drainScheduled.compareAndSet(false, true)) {
+      loop.execute(drainTask);
+    }
+  }
+
+  @Override
+  public void requestWritableSignal(Runnable signal) {
+    writableSignal = signal;
+    loop.execute(this::fireWritableSignalIfRoom);
+  }
+
+  @Override
+  public void pauseIngress() {
+    LOG.debug("port {}: pausing ingress (backpressure)", spec.name());
+    ingressPaused = true;
+    loop.execute(
+        () -> {
+          Channel ch = active;
+          if (ch != null && ingressPaused) {
+            ch.config().setAutoRead(false);
+          }
+        });
+  }
+
+  @Override
+  public void resumeIngress() {
+    LOG.debug("port {}: resuming ingress", spec.name());
+    ingressPaused = false;
+    loop.execute(
+        () -> {
+          Channel ch = active;
+          if (ch != null && !ingressPaused) {
+            ch.config().setAutoRead(true);
+          }
+        });
+  }
+
+  @Override
+  public int id() {
+    return id;
+  }
+
+  @Override
+  public String name() {
+    return spec.name();
+  }
+
+  @Override
+  public PortSpec spec() {
+    return spec;
+  }
+
+  @Override
+  public Counters counters() {
+    return counters;
+  }
+
+  @Override
+  public EgressQueue egress() {
+    return egress;
+  }
+
+  @Override
+  public boolean isLinkUp() {
+    return active != null;
+  }
+
+  @Override
+  public String describe() {
+    Channel ch = active;
+    String state =
+        ch != null
+            ? "connected"
+            : spec.mode() == PortSpec.Mode.LISTEN ? "waiting for guest" : "dialing";
+    return state + (ingressPaused ? ", paused by backpressure" : "");
+  }
+
+  @Override
+  public void close() {
+    closed = true;
+    Channel s = server;
+    if (s != null) {
+      s.close().syncUninterruptibly();
+      if (spec.address().scheme() == PortAddress.Scheme.UNIX) {
+        try {
+          java.nio.file.Files.deleteIfExists(Path.of(spec.address().path()));
+        } catch (java.io.IOException ignored) {
+          // best effort
+        }
+      }
+    }
+    Channel ch = active;
+    if (ch != null) {
+      ch.close().syncUninterruptibly();
+    }
+    if (!loop.isShuttingDown()) {
+      loop.execute(() -> egress.discardAll());
+    }
+  }
+}

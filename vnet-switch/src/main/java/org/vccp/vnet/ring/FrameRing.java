@@ -1,0 +1,158 @@
+package org.vccp.vnet.ring;
+
+import com.lmax.disruptor.EventHandler;
+import com.lmax.disruptor.ExceptionHandler;
+import com.lmax.disruptor.RingBuffer;
+import com.lmax.disruptor.dsl.Disruptor;
+import com.lmax.disruptor.dsl.ProducerType;
+import io.netty.buffer.ByteBuf;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The switch's single serialisation point: a Disruptor ring of preallocated {@link FrameSlot}s.
+ * Ingress threads claim a slot, copy the frame in, and publish; control commands travel through the
+ * same ring so they take effect between two precise frames. Consumers run on their own threads in
+ * the order they are given.
+ */
+public final class FrameRing implements AutoCloseable {
+  /** The largest Ethernet frame the switch carries (QEMU's stream limit). */
+  public static final int MAX_FRAME_BYTES = 65_535;
+
+  private static final Logger LOG = LoggerFactory.getLogger(FrameRing.class);
+
+  private final Disruptor<FrameSlot> disruptor;
+  private final RingBuffer<FrameSlot> ring;
+  private volatile boolean started;
+
+  /**
+   * @param slots ring size, a power of two
+   * @param inlineBytes bytes preallocated per slot
+   * @param maxPorts the most egress ports one frame can have
+   */
+  @SuppressWarnings("unchecked")
+  public FrameRing(
+      int slots,
+      int inlineBytes,
+      int maxPorts,
+      WaitStrategyName waitStrategy,
+      EventHandler<FrameSlot>... consumersInOrder) {
+    ThreadFactory threads =
+        r -> {
+          Thread t = new Thread(r, "vccp-forwarder");
+          t.setDaemon(true);
+          return t;
+        };
+    this.disruptor =
+        new Disruptor<>(
+            () -> new FrameSlot(inlineBytes, maxPorts),
+            slots,
+            threads,
+            ProducerType.MULTI,
+            waitStrategy.create());
+    var group = disruptor.handleEventsWith(consumersInOrder[0]);
+    for (int i = 1; i < consumersInOrder.length; i++) {
+      group = group.then(consumersInOrder[i]);
+    }
+    disruptor.setDefaultExceptionHandler(new LoggingExceptionHandler());
+    this.ring = disruptor.getRingBuffer();
+  }
+
+  public void start() {
+    disruptor.start();
+    started = true;
+  }
+
+  /**
+   * Copies a frame from {@code src} into the next slot and publishes it. Blocks (spinning) only
+   * while the ring is full, which the consumers never cause for long.
+   */
+  public void publishFrame(int ingressPortId, ByteBuf src, int index, int length) {
+    long seq = ring.next();
+    try {
+      FrameSlot slot = ring.get(seq);
+      slot.kind = FrameSlot.KIND_FRAME;
+      slot.ingressPortId = ingressPortId;
+      slot.length = length;
+      slot.command = null;
+      src.getBytes(index, slot.ensureCapacity(length), 0, length);
+    } finally {
+      ring.publish(seq);
+    }
+  }
+
+  /** Same as {@link #publishFrame(int, ByteBuf, int, int)} for a frame in an array. */
+  public void publishFrame(int ingressPortId, byte[] src, int offset, int length) {
+    long seq = ring.next();
+    try {
+      FrameSlot slot = ring.get(seq);
+      slot.kind = FrameSlot.KIND_FRAME;
+      slot.ingressPortId = ingressPortId;
+      slot.length = length;
+      slot.command = null;
+      System.arraycopy(src, offset, slot.ensureCapacity(length), 0, length);
+    } finally {
+      ring.publish(seq);
+    }
+  }
+
+  /** Publishes a control command; consumers see it in order with the frames around it. */
+  public void publishCommand(Object command) {
+    long seq = ring.next();
+    try {
+      FrameSlot slot = ring.get(seq);
+      slot.kind = FrameSlot.KIND_COMMAND;
+      slot.ingressPortId = -1;
+      slot.length = 0;
+      slot.command = command;
+    } finally {
+      ring.publish(seq);
+    }
+  }
+
+  public boolean isStarted() {
+    return started;
+  }
+
+  public int size() {
+    return ring.getBufferSize();
+  }
+
+  /** Slots published but not yet consumed by every consumer. */
+  public long backlog() {
+    return ring.getBufferSize() - ring.remainingCapacity();
+  }
+
+  @Override
+  public void close() {
+    if (!started) {
+      return;
+    }
+    started = false;
+    try {
+      disruptor.shutdown(5, TimeUnit.SECONDS);
+    } catch (com.lmax.disruptor.TimeoutException e) {
+      LOG.warn("frame ring did not drain within 5 s at shutdown; halting");
+      disruptor.halt();
+    }
+  }
+
+  private static final class LoggingExceptionHandler implements ExceptionHandler<FrameSlot> {
+    @Override
+    public void handleEventException(Throwable ex, long sequence, FrameSlot slot) {
+      LOG.error("consumer failed on slot {} (kind {}); frame skipped", sequence, slot.kind, ex);
+    }
+
+    @Override
+    public void handleOnStartException(Throwable ex) {
+      LOG.error("consumer failed to start", ex);
+    }
+
+    @Override
+    public void handleOnShutdownException(Throwable ex) {
+      LOG.error("consumer failed to shut down", ex);
+    }
+  }
+}

@@ -1,0 +1,50 @@
+package org.vccp.vnet.status;
+
+/**
+ * Per-port counters with fixed ids. Each counter has a single writer thread: ingress counters are
+ * written by the port's I/O thread, egress decisions by the forwarder, transmissions by the port's
+ * I/O thread when it writes to the peer.
+ */
+public enum PortCounter {
+  RX_FRAMES(0, "rx_frames", "Frames received from the peer and accepted into the ring"),
+  RX_BYTES(1, "rx_bytes", "Bytes of frames received (Ethernet frame bytes, no length prefix)"),
+  TX_FRAMES(2, "tx_frames", "Frames written to the peer"),
+  TX_BYTES(3, "tx_bytes", "Bytes of frames written to the peer"),
+  DROP_MALFORMED_LENGTH(4, "drop_malformed_length", "Stream length prefix of zero"),
+  DROP_RUNT(5, "drop_runt", "Frame shorter than an Ethernet header (14 bytes)"),
+  DROP_OVERSIZE(6, "drop_oversize", "Frame longer than the maximum frame size"),
+  DROP_CONGESTION(7, "drop_congestion", "Egress queue full: tail-dropped"),
+  DROP_VLAN(8, "drop_vlan", "Frame not allowed on this port's VLAN configuration"),
+  DROP_NO_PORT(9, "drop_no_port", "Egress port has no connected peer, or was removed"),
+  DROP_MULTICAST_SOURCE(10, "drop_multicast_source", "Frame with a multicast source MAC"),
+  CONNECTS(11, "connects", "Peer connections established"),
+  DISCONNECTS(12, "disconnects", "Peer connections closed or lost"),
+  BACKPRESSURE(13, "backpressure", "Times this lossless port paused its senders");
+
+  private final int id;
+  private final String metricName;
+  private final String description;
+
+  PortCounter(int id, String metricName, String description) {
+    this.id = id;
+    this.metricName = metricName;
+    this.description = description;
+  }
+
+  public int id() {
+    return id;
+  }
+
+  public String metricName() {
+    return metricName;
+  }
+
+  public String description() {
+    return description;
+  }
+
+  /** True for counters that count dropped frames. */
+  public boolean isDrop() {
+    return metricName.startsWith("drop_");
+  }
+}
