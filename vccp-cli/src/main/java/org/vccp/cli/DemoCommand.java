@@ -32,6 +32,8 @@ final class DemoCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
+    // The demo prints its own progress; per-connection switch logs would interleave with it.
+    System.setProperty("org.slf4j.simpleLogger.log.org.vccp.vnet", "warn");
     if (!QemuCommandLine.qemuAvailable()) {
       System.err.println(
           "vccp demo: QEMU is not installed (qemu-system-x86_64 not found). Install it with"

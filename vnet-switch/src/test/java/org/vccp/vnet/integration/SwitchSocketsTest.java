@@ -327,6 +327,56 @@ class SwitchSocketsTest {
   }
 
   @Test
+  void unixDatagramPortCarriesOneFramePerDatagram() throws Exception {
+    Path guestPath = dir.resolve("g.dgram");
+    Path switchPath = dir.resolve("s.dgram");
+    java.util.concurrent.LinkedBlockingQueue<byte[]> atGuest =
+        new java.util.concurrent.LinkedBlockingQueue<>();
+    io.netty.channel.EventLoopGroup group =
+        new io.netty.channel.MultiThreadIoEventLoopGroup(
+            1, io.netty.channel.epoll.EpollIoHandler.newFactory());
+    closeables.add(() -> group.shutdownGracefully().syncUninterruptibly());
+    io.netty.channel.Channel guest =
+        new io.netty.bootstrap.Bootstrap()
+            .group(group)
+            .channel(io.netty.channel.epoll.EpollDomainDatagramChannel.class)
+            .handler(
+                new io.netty.channel.SimpleChannelInboundHandler<
+                    io.netty.channel.unix.DomainDatagramPacket>() {
+                  @Override
+                  protected void channelRead0(
+                      io.netty.channel.ChannelHandlerContext ctx,
+                      io.netty.channel.unix.DomainDatagramPacket p) {
+                    byte[] b = new byte[p.content().readableBytes()];
+                    p.content().readBytes(b);
+                    atGuest.add(b);
+                  }
+                })
+            .bind(new io.netty.channel.unix.DomainSocketAddress(guestPath.toString()))
+            .sync()
+            .channel();
+    SwitchContext ctx = new SwitchContext();
+    ctx.ports.add(PortSpec.parse("d,dgram=unix:" + switchPath + ",remote=unix:" + guestPath));
+    ctx.ports.add(PortSpec.listen("p1", PortAddress.unix(sock("p1"))));
+    VirtualSwitch sw = track(VirtualSwitch.start(ctx));
+    StreamClient c1 = client(sw, "p1");
+
+    byte[] f = Frames.frame(B, A, 500, 1);
+    guest
+        .writeAndFlush(
+            new io.netty.channel.unix.DomainDatagramPacket(
+                io.netty.buffer.Unpooled.wrappedBuffer(f),
+                new io.netty.channel.unix.DomainSocketAddress(switchPath.toString())))
+        .sync();
+    assertThat(c1.receive(1, WAIT)).containsExactly(f);
+    byte[] back = Frames.frame(A, B, 500, 2);
+    c1.send(back);
+    byte[] got = atGuest.poll(WAIT.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+    assertThat(got).isEqualTo(back);
+    guest.close().sync();
+  }
+
+  @Test
   void bindFailureNamesThePortThePathAndWhy() {
     SwitchContext ctx = new SwitchContext();
     ctx.ports.add(PortSpec.listen("g1", PortAddress.unix(dir.resolve("missing/dir/g1.sock"))));

@@ -304,6 +304,9 @@ public final class StreamPort implements Port {
       c = c.getCause();
     }
     String m = c.getMessage();
+    if (c instanceof java.io.FileNotFoundException && m == null) {
+      return "no socket there yet";
+    }
     return m == null ? c.getClass().getSimpleName() : m;
   }
 
