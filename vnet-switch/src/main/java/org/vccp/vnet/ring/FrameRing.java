@@ -72,12 +72,7 @@ public final class FrameRing implements AutoCloseable {
   public void publishFrame(int ingressPortId, ByteBuf src, int index, int length) {
     long seq = ring.next();
     try {
-      FrameSlot slot = ring.get(seq);
-      slot.kind = FrameSlot.KIND_FRAME;
-      slot.ingressPortId = ingressPortId;
-      slot.length = length;
-      slot.command = null;
-      src.getBytes(index, slot.ensureCapacity(length), 0, length);
+      src.getBytes(index, fill(seq, FrameSlot.KIND_FRAME, ingressPortId, length), 0, length);
     } finally {
       ring.publish(seq);
     }
@@ -87,12 +82,8 @@ public final class FrameRing implements AutoCloseable {
   public void publishFrame(int ingressPortId, byte[] src, int offset, int length) {
     long seq = ring.next();
     try {
-      FrameSlot slot = ring.get(seq);
-      slot.kind = FrameSlot.KIND_FRAME;
-      slot.ingressPortId = ingressPortId;
-      slot.length = length;
-      slot.command = null;
-      System.arraycopy(src, offset, slot.ensureCapacity(length), 0, length);
+      System.arraycopy(
+          src, offset, fill(seq, FrameSlot.KIND_FRAME, ingressPortId, length), 0, length);
     } finally {
       ring.publish(seq);
     }
@@ -102,14 +93,21 @@ public final class FrameRing implements AutoCloseable {
   public void publishCommand(Object command) {
     long seq = ring.next();
     try {
-      FrameSlot slot = ring.get(seq);
-      slot.kind = FrameSlot.KIND_COMMAND;
-      slot.ingressPortId = -1;
-      slot.length = 0;
-      slot.command = command;
+      fill(seq, FrameSlot.KIND_COMMAND, -1, 0);
+      ring.get(seq).command = command;
     } finally {
       ring.publish(seq);
     }
+  }
+
+  /** Sets a claimed slot's header and returns its buffer, able to hold {@code length} bytes. */
+  private byte[] fill(long seq, int kind, int ingressPortId, int length) {
+    FrameSlot slot = ring.get(seq);
+    slot.kind = kind;
+    slot.ingressPortId = ingressPortId;
+    slot.length = length;
+    slot.command = null;
+    return length > 0 ? slot.ensureCapacity(length) : slot.data;
   }
 
   public boolean isStarted() {

@@ -7,7 +7,6 @@ import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelOption;
-import io.netty.channel.EventLoop;
 import io.netty.channel.epoll.EpollDatagramChannel;
 import io.netty.channel.epoll.EpollDomainDatagramChannel;
 import io.netty.channel.socket.DatagramPacket;
@@ -17,19 +16,17 @@ import io.netty.util.ReferenceCountUtil;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.nio.file.Path;
-import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.vccp.vnet.frame.EthernetFrame;
 import org.vccp.vnet.port.EgressQueue;
-import org.vccp.vnet.port.Port;
 import org.vccp.vnet.port.PortAddress;
 import org.vccp.vnet.port.PortBindException;
 import org.vccp.vnet.port.PortIo;
 import org.vccp.vnet.port.PortSpec;
+import org.vccp.vnet.port.SocketPort;
 import org.vccp.vnet.port.UnixSocketFiles;
 import org.vccp.vnet.ring.FrameRing;
-import org.vccp.vnet.status.Counters;
 import org.vccp.vnet.status.PortCounter;
 
 /**
@@ -38,34 +35,24 @@ import org.vccp.vnet.status.PortCounter;
  * too short or too long to be a frame is dropped and counted; there is no connection to lose, so
  * nothing else happens.
  */
-public final class DgramPort implements Port {
+public final class DgramPort extends SocketPort {
   private static final Logger LOG = LoggerFactory.getLogger(DgramPort.class);
 
-  private final int id;
-  private final PortSpec spec;
-  private final EventLoop loop;
-  private final FrameRing ring;
-  private final int maxFrameBytes;
-  private final EgressQueue egress;
-  private final Counters counters = Counters.forPort();
-  private final AtomicBoolean drainScheduled = new AtomicBoolean();
   private final SocketAddress remote;
   private final boolean unix;
   private final Sender sender = new Sender();
   private volatile Channel channel;
-  private volatile Runnable writableSignal;
-  private volatile boolean paused;
 
   public DgramPort(
       int id, PortSpec spec, PortIo io, FrameRing ring, int maxFrameBytes, int egressQueueBytes) {
-    this.id = id;
-    this.spec = spec;
-    this.loop = io.nextLoop();
-    this.ring = ring;
-    this.maxFrameBytes = maxFrameBytes;
-    this.egress = new EgressQueue(egressQueueBytes);
+    super(id, spec, io, ring, maxFrameBytes, egressQueueBytes);
     this.unix = spec.address().scheme() == PortAddress.Scheme.UNIX;
     this.remote = PortIo.socketAddress(spec.remote());
+  }
+
+  @Override
+  protected Channel dataChannel() {
+    return channel;
   }
 
   /** Binds the local address. */
@@ -149,8 +136,8 @@ public final class DgramPort implements Port {
     }
   }
 
-  private void drain() {
-    drainScheduled.set(false);
+  @Override
+  protected void drain() {
     Channel ch = channel;
     if (ch == null) {
       return;
@@ -165,71 +152,6 @@ public final class DgramPort implements Port {
       counters.add(PortCounter.TX_FRAMES, sender.frames);
       counters.add(PortCounter.TX_BYTES, sender.bytes);
     }
-    Runnable s = writableSignal;
-    if (s != null && egress.bytesQueued() <= egress.capacityBytes() / 2) {
-      writableSignal = null;
-      s.run();
-    }
-  }
-
-  @Override
-  public void egressReady() {
-    if (drainScheduled.compareAndSet(false, true)) {
-      loop.execute(this::drain);
-    }
-  }
-
-  @Override
-  public void requestWritableSignal(Runnable signal) {
-    writableSignal = signal;
-    loop.execute(this::drain);
-  }
-
-  @Override
-  public void pauseIngress() {
-    paused = true;
-    loop.execute(
-        () -> {
-          if (channel != null && paused) {
-            channel.config().setAutoRead(false);
-          }
-        });
-  }
-
-  @Override
-  public void resumeIngress() {
-    paused = false;
-    loop.execute(
-        () -> {
-          if (channel != null && !paused) {
-            channel.config().setAutoRead(true);
-          }
-        });
-  }
-
-  @Override
-  public int id() {
-    return id;
-  }
-
-  @Override
-  public String name() {
-    return spec.name();
-  }
-
-  @Override
-  public PortSpec spec() {
-    return spec;
-  }
-
-  @Override
-  public Counters counters() {
-    return counters;
-  }
-
-  @Override
-  public EgressQueue egress() {
-    return egress;
   }
 
   @Override
@@ -239,7 +161,8 @@ public final class DgramPort implements Port {
 
   @Override
   public String describe() {
-    return (channel != null ? "bound" : "closed") + (paused ? ", paused by backpressure" : "");
+    return (channel != null ? "bound" : "closed")
+        + (isIngressPaused() ? ", paused by backpressure" : "");
   }
 
   @Override

@@ -9,7 +9,6 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
-import io.netty.channel.EventLoop;
 import io.netty.channel.WriteBufferWaterMark;
 import io.netty.channel.epoll.EpollDomainSocketChannel;
 import io.netty.channel.epoll.EpollServerDomainSocketChannel;
@@ -18,19 +17,16 @@ import io.netty.channel.epoll.EpollSocketChannel;
 import io.netty.handler.codec.DecoderException;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.vccp.vnet.port.BadFrameException;
-import org.vccp.vnet.port.EgressQueue;
-import org.vccp.vnet.port.Port;
 import org.vccp.vnet.port.PortAddress;
 import org.vccp.vnet.port.PortBindException;
 import org.vccp.vnet.port.PortIo;
 import org.vccp.vnet.port.PortSpec;
+import org.vccp.vnet.port.SocketPort;
 import org.vccp.vnet.port.UnixSocketFiles;
 import org.vccp.vnet.ring.FrameRing;
-import org.vccp.vnet.status.Counters;
 import org.vccp.vnet.status.PortCounter;
 
 /**
@@ -44,28 +40,16 @@ import org.vccp.vnet.status.PortCounter;
  * write. A malformed length closes only this connection; a listening port then accepts its guest
  * again.
  */
-public final class StreamPort implements Port {
+public final class StreamPort extends SocketPort {
   private static final Logger LOG = LoggerFactory.getLogger(StreamPort.class);
   private static final int CHUNK_BYTES = 64 * 1024;
 
-  private final int id;
-  private final PortSpec spec;
-  private final PortIo io;
-  private final EventLoop loop;
-  private final FrameRing ring;
-  private final int maxFrameBytes;
   private final long redialMs;
-  private final EgressQueue egress;
-  private final Counters counters = Counters.forPort();
-  private final AtomicBoolean drainScheduled = new AtomicBoolean();
   private final StreamFrameWriter writer = new StreamFrameWriter();
-  private final Runnable drainTask = this::drain;
 
   private volatile Channel server;
   private volatile Channel active;
-  private volatile boolean ingressPaused;
   private volatile boolean closed;
-  private volatile Runnable writableSignal;
   private volatile String lastDialError;
 
   public StreamPort(
@@ -76,14 +60,13 @@ public final class StreamPort implements Port {
       int maxFrameBytes,
       int egressQueueBytes,
       long redialMs) {
-    this.id = id;
-    this.spec = spec;
-    this.io = io;
-    this.loop = io.nextLoop();
-    this.ring = ring;
-    this.maxFrameBytes = maxFrameBytes;
+    super(id, spec, io, ring, maxFrameBytes, egressQueueBytes);
     this.redialMs = redialMs;
-    this.egress = new EgressQueue(egressQueueBytes);
+  }
+
+  @Override
+  protected Channel dataChannel() {
+    return active;
   }
 
   /** Binds (listen) or starts dialing (connect). Returns once a listening socket is bound. */
@@ -194,11 +177,9 @@ public final class StreamPort implements Port {
       active = ch;
       lastDialError = null;
       counters.incrementShared(PortCounter.CONNECTS);
-      if (ingressPaused) {
-        ch.config().setAutoRead(false);
-      }
+      applyIngressState(ch);
       LOG.info("port {}: peer connected on {}", spec.name(), spec.address());
-      drain();
+      drainNow();
     }
 
     @Override
@@ -225,7 +206,7 @@ public final class StreamPort implements Port {
     @Override
     public void channelWritabilityChanged(ChannelHandlerContext ctx) {
       if (ctx.channel().isWritable()) {
-        drain();
+        drainNow();
       }
     }
 
@@ -247,15 +228,14 @@ public final class StreamPort implements Port {
     }
   }
 
-  private void drain() {
-    drainScheduled.set(false);
+  @Override
+  protected void drain() {
     Channel ch = active;
     if (ch == null) {
       int lost = egress.discardAll();
       if (lost > 0) {
         counters.addShared(PortCounter.DROP_NO_PORT, lost);
       }
-      fireWritableSignalIfRoom();
       return;
     }
     boolean wrote = false;
@@ -283,19 +263,6 @@ public final class StreamPort implements Port {
     if (wrote) {
       ch.flush();
     }
-    fireWritableSignalIfRoom();
-  }
-
-  private void fireWritableSignalIfRoom() {
-    Runnable s = writableSignal;
-    if (s != null && egress.bytesQueued() <= egress.capacityBytes() / 2) {
-      LOG.debug(
-          "port {}: egress drained to {} bytes; signalling the forwarder",
-          spec.name(),
-          egress.bytesQueued());
-      writableSignal = null;
-      s.run();
-    }
   }
 
   private static String rootMessage(Throwable t) {
@@ -311,70 +278,6 @@ public final class StreamPort implements Port {
   }
 
   @Override
-  public void egressReady() {
-    if (drainScheduled.compareAndSet(false, true)) {
-      loop.execute(drainTask);
-    }
-  }
-
-  @Override
-  public void requestWritableSignal(Runnable signal) {
-    writableSignal = signal;
-    loop.execute(this::fireWritableSignalIfRoom);
-  }
-
-  @Override
-  public void pauseIngress() {
-    LOG.debug("port {}: pausing ingress (backpressure)", spec.name());
-    ingressPaused = true;
-    loop.execute(
-        () -> {
-          Channel ch = active;
-          if (ch != null && ingressPaused) {
-            ch.config().setAutoRead(false);
-          }
-        });
-  }
-
-  @Override
-  public void resumeIngress() {
-    LOG.debug("port {}: resuming ingress", spec.name());
-    ingressPaused = false;
-    loop.execute(
-        () -> {
-          Channel ch = active;
-          if (ch != null && !ingressPaused) {
-            ch.config().setAutoRead(true);
-          }
-        });
-  }
-
-  @Override
-  public int id() {
-    return id;
-  }
-
-  @Override
-  public String name() {
-    return spec.name();
-  }
-
-  @Override
-  public PortSpec spec() {
-    return spec;
-  }
-
-  @Override
-  public Counters counters() {
-    return counters;
-  }
-
-  @Override
-  public EgressQueue egress() {
-    return egress;
-  }
-
-  @Override
   public boolean isLinkUp() {
     return active != null;
   }
@@ -386,7 +289,7 @@ public final class StreamPort implements Port {
         ch != null
             ? "connected"
             : spec.mode() == PortSpec.Mode.LISTEN ? "waiting for guest" : "dialing";
-    return state + (ingressPaused ? ", paused by backpressure" : "");
+    return state + (isIngressPaused() ? ", paused by backpressure" : "");
   }
 
   @Override

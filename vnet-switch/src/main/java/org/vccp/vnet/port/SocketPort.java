@@ -1,0 +1,141 @@
+package org.vccp.vnet.port;
+
+import io.netty.channel.Channel;
+import io.netty.channel.EventLoop;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.vccp.vnet.ring.FrameRing;
+import org.vccp.vnet.status.Counters;
+
+/**
+ * What every Netty socket port shares: one event loop for the port's whole life, the egress queue
+ * and its drain scheduling (at most one drain task pending, however many batches asked), the
+ * lossless "writable" signal, and backpressure as {@code autoRead} on the current channel.
+ * Subclasses say how to drain and which channel carries data now.
+ */
+public abstract class SocketPort implements Port {
+  private static final Logger LOG = LoggerFactory.getLogger(SocketPort.class);
+
+  protected final int id;
+  protected final PortSpec spec;
+  protected final EventLoop loop;
+  protected final FrameRing ring;
+  protected final int maxFrameBytes;
+  protected final EgressQueue egress;
+  protected final Counters counters = Counters.forPort();
+  private final AtomicBoolean drainScheduled = new AtomicBoolean();
+  private final Runnable drainTask = this::runDrain;
+  private volatile Runnable writableSignal;
+  private volatile boolean ingressPaused;
+
+  protected SocketPort(
+      int id, PortSpec spec, PortIo io, FrameRing ring, int maxFrameBytes, int egressQueueBytes) {
+    this.id = id;
+    this.spec = spec;
+    this.loop = io.nextLoop();
+    this.ring = ring;
+    this.maxFrameBytes = maxFrameBytes;
+    this.egress = new EgressQueue(egressQueueBytes);
+  }
+
+  /** The channel frames are read from and written to now, or null. */
+  protected abstract Channel dataChannel();
+
+  /** Writes queued frames to the peer; runs on {@link #loop}. */
+  protected abstract void drain();
+
+  private void runDrain() {
+    drainScheduled.set(false);
+    drain();
+    fireWritableSignalIfRoom();
+  }
+
+  /** Runs the lossless signal once the queue has drained below half. Event loop only. */
+  protected final void fireWritableSignalIfRoom() {
+    Runnable s = writableSignal;
+    if (s != null && egress.bytesQueued() <= egress.capacityBytes() / 2) {
+      LOG.debug(
+          "port {}: egress drained to {} bytes; signalling the forwarder",
+          spec.name(),
+          egress.bytesQueued());
+      writableSignal = null;
+      s.run();
+    }
+  }
+
+  /** Applies the current backpressure state to a new channel. Event loop only. */
+  protected final void applyIngressState(Channel ch) {
+    ch.config().setAutoRead(!ingressPaused);
+  }
+
+  protected final boolean isIngressPaused() {
+    return ingressPaused;
+  }
+
+  @Override
+  public final void egressReady() {
+    if (drainScheduled.compareAndSet(false, true)) {
+      loop.execute(drainTask);
+    }
+  }
+
+  /** Drains now (from the event loop, e.g. when the socket becomes writable). */
+  protected final void drainNow() {
+    runDrain();
+  }
+
+  @Override
+  public final void requestWritableSignal(Runnable signal) {
+    writableSignal = signal;
+    loop.execute(this::fireWritableSignalIfRoom);
+  }
+
+  @Override
+  public final void pauseIngress() {
+    LOG.debug("port {}: pausing ingress (backpressure)", spec.name());
+    setIngressPaused(true);
+  }
+
+  @Override
+  public final void resumeIngress() {
+    LOG.debug("port {}: resuming ingress", spec.name());
+    setIngressPaused(false);
+  }
+
+  private void setIngressPaused(boolean paused) {
+    ingressPaused = paused;
+    loop.execute(
+        () -> {
+          Channel ch = dataChannel();
+          if (ch != null) {
+            applyIngressState(ch);
+          }
+        });
+  }
+
+  @Override
+  public final int id() {
+    return id;
+  }
+
+  @Override
+  public final String name() {
+    return spec.name();
+  }
+
+  @Override
+  public final PortSpec spec() {
+    return spec;
+  }
+
+  @Override
+  public final Counters counters() {
+    return counters;
+  }
+
+  @Override
+  public final EgressQueue egress() {
+    return egress;
+  }
+}
