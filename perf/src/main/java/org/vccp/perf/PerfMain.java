@@ -11,8 +11,15 @@ import picocli.CommandLine.Command;
     name = "vccp-perf",
     mixinStandardHelpOptions = true,
     version = "vccp-perf 0.1.0",
-    description = "Load generator and side-by-side peer benchmarks for the VCCP switch.",
-    subcommands = {LoadgenCommand.class, CompareCommand.class, CommandLine.HelpCommand.class})
+    description =
+        "Load generator, side-by-side peer benchmarks and JMH micro-benchmarks for the VCCP"
+            + " switch.",
+    subcommands = {
+      LoadgenCommand.class,
+      CompareCommand.class,
+      JmhCommand.class,
+      CommandLine.HelpCommand.class
+    })
 public final class PerfMain implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 

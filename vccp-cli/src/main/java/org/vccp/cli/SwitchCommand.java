@@ -77,7 +77,10 @@ final class SwitchCommand implements java.util.concurrent.Callable<Integer> {
       description = "Frame ring size, a power of two (default 4096).")
   Integer ringSlots;
 
-  @Option(names = "--io-threads", paramLabel = "N", description = "Socket I/O threads (default 1).")
+  @Option(
+      names = "--io-threads",
+      paramLabel = "N",
+      description = "Socket I/O threads (default: 2, or 1 on one core).")
   Integer ioThreads;
 
   @Option(

@@ -20,7 +20,10 @@ public final class SwitchContext {
   public int egressQueueBytes = 1 << 20;
   public long agingSeconds = 300;
   public int macTableCapacity = 65_536;
-  public int ioThreads = 1;
+
+  /** Two I/O threads let one port's ingress and another's egress run at once (measured). */
+  public int ioThreads = Math.min(2, Runtime.getRuntime().availableProcessors());
+
   public long redialMs = 200;
   public WaitStrategyName waitStrategy = WaitStrategyName.PHASED;
   public Path controlSocket;

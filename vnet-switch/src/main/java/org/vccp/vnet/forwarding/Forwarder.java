@@ -31,6 +31,11 @@ public final class Forwarder implements EventHandler<FrameSlot> {
   private final PortVlan[] vlans;
   private final LosslessOverflow[] overflows;
   private final int[] pausedBy;
+
+  /** Ids of the current ports, so a flood visits only them (not every possible slot). */
+  private final int[] activeIds;
+
+  private int activeCount;
   private final boolean[] dirty;
   private final int[] dirtyList;
   private int dirtyCount;
@@ -55,6 +60,7 @@ public final class Forwarder implements EventHandler<FrameSlot> {
     this.vlans = new PortVlan[n];
     this.overflows = new LosslessOverflow[n];
     this.pausedBy = new int[n];
+    this.activeIds = new int[n];
     this.dirty = new boolean[n];
     this.dirtyList = new int[n];
     this.clock = clock;
@@ -136,8 +142,9 @@ public final class Forwarder implements EventHandler<FrameSlot> {
       }
     }
     counters.increment(SwitchCounter.FRAMES_FLOODED);
-    for (int id = 0; id < ports.length; id++) {
-      if (id != inId && ports[id] != null && vlans[id].carries(vlan)) {
+    for (int i = 0; i < activeCount; i++) {
+      int id = activeIds[i];
+      if (id != inId && vlans[id].carries(vlan)) {
         enqueue(slot, id, vlan, tagged, tci);
       }
     }
@@ -234,6 +241,9 @@ public final class Forwarder implements EventHandler<FrameSlot> {
   public void execute(SwitchCommand command) {
     if (command instanceof SwitchCommand.AddPort c) {
       Port p = c.port();
+      if (ports[p.id()] == null) {
+        activeIds[activeCount++] = p.id();
+      }
       ports[p.id()] = p;
       vlans[p.id()] = p.spec().vlan();
       overflows[p.id()] = p.spec().lossless() ? new LosslessOverflow() : null;
@@ -244,6 +254,14 @@ public final class Forwarder implements EventHandler<FrameSlot> {
       if (overflows[id] != null) {
         overflows[id].clear();
         overflows[id].releaseSenders(this::resumeSender);
+      }
+      if (ports[id] != null) {
+        for (int i = 0; i < activeCount; i++) {
+          if (activeIds[i] == id) {
+            activeIds[i] = activeIds[--activeCount];
+            break;
+          }
+        }
       }
       ports[id] = null;
       vlans[id] = null;

@@ -1,0 +1,34 @@
+# Shared by the benchmark scripts: jar locations and a switch started by this shell, by PID.
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+VCCP_JAR=${VCCP_JAR:-$ROOT/vccp-cli/target/vccp.jar}
+PERF_JAR=${PERF_JAR:-$ROOT/perf/target/vccp-perf.jar}
+
+# start_switch DIR NPORTS [switch args...]: sets SW (pid); ports pN listen on DIR/pN.sock.
+start_switch() {
+  local dir=$1 n=$2 i
+  shift 2
+  local args=()
+  for i in $(seq 0 $((n - 1))); do args+=(--port "p$i,listen=unix:$dir/p$i.sock"); done
+  VCCP_RUNTIME_DIR=$dir java ${SWITCH_JVM_OPTS:-} -jar "$VCCP_JAR" switch "${args[@]}" \
+    --control "$dir/ctl.sock" "$@" > "$dir/switch.log" 2>&1 &
+  SW=$!
+  for i in $(seq 1 300); do
+    [ -S "$dir/p$((n - 1)).sock" ] && [ -S "$dir/ctl.sock" ] && return 0
+    kill -0 $SW 2> /dev/null || { echo "switch exited; see $dir/switch.log" >&2; return 1; }
+    sleep 0.1
+  done
+  echo "switch did not bind its sockets within 30 s; see $dir/switch.log" >&2
+  return 1
+}
+
+# socket_args DIR NPORTS: --socket options for loadgen --peer external.
+socket_args() {
+  local i
+  for i in $(seq 0 $(($2 - 1))); do printf -- '--socket\n%s\n' "$1/p$i.sock"; done
+}
+
+stop_switch() {
+  kill "$SW" 2> /dev/null
+  wait "$SW" 2> /dev/null || true
+  return 0
+}

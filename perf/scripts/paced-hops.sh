@@ -1,0 +1,22 @@
+#!/bin/bash
+# Where a paced frame's latency goes: a 1→1 paced run through a switch this script starts, with a
+# 3 s perf trace (tracepoints on read/write/recvfrom/sendto of the switch and the generator only)
+# taken in the middle of the window, split into generator→switch, inside the switch, and
+# switch→generator by paced-hops.py. Needs root and perf. Usage: paced-hops.sh [switch args...]
+set -eu
+. "$(dirname "$0")/common.sh"
+dir=$(mktemp -d /tmp/vccp-hops-XXXX)
+start_switch "$dir" 2 "$@"
+java -jar "$PERF_JAR" loadgen --peer external --socket "$dir/p0.sock" --socket "$dir/p1.sock" \
+  --mode paced --rate "${RATE:-10000}" --warmup "${WARMUP:-2s}" --duration 10s \
+  > "$dir/loadgen.out" 2>&1 &
+lg=$!
+sleep 5
+perf record -m 1024 -p "$SW,$lg" -o "$dir/perf.data" \
+  -e syscalls:sys_enter_write -e syscalls:sys_exit_read \
+  -e syscalls:sys_exit_recvfrom -e syscalls:sys_enter_sendto -- sleep 3 > /dev/null 2>&1
+wait $lg || true
+stop_switch
+grep -E "latency" "$dir/loadgen.out"
+perf script -i "$dir/perf.data" -F comm,tid,time,event,trace 2> /dev/null > "$dir/hops.txt"
+python3 "$(dirname "$0")/paced-hops.py" "$dir/hops.txt"

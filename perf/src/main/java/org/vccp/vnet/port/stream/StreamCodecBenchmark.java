@@ -1,0 +1,115 @@
+package org.vccp.vnet.port.stream;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.PooledByteBufAllocator;
+import io.netty.channel.embedded.EmbeddedChannel;
+import java.util.concurrent.TimeUnit;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OperationsPerInvocation;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+import org.vccp.vnet.port.EgressQueue;
+import org.vccp.vnet.ring.FrameRing;
+
+/**
+ * The stream port's two byte paths, per frame, without sockets.
+ *
+ * <ul>
+ *   <li>{@code decode}: {@link StreamFrameDecoder#decode} over one pooled direct buffer holding
+ *       {@value #FRAMES} length-prefixed frames (one socket read's worth), handing each frame to a
+ *       sink that copies it into a {@code byte[]}, as the ring's slot copy does.
+ *   <li>{@code decodeEmbeddedChannel}: the same buffer through a Netty pipeline ({@link
+ *       EmbeddedChannel}), so {@code ByteToMessageDecoder}'s cumulation and reference counting are
+ *       included.
+ *   <li>{@code encode}: {@value #FRAMES} frames offered to an {@link EgressQueue} (the forwarder's
+ *       side), then drained by {@link StreamFrameWriter} into pooled 64 KiB direct buffers, the way
+ *       {@code StreamPort.drain} builds each socket write.
+ * </ul>
+ */
+@State(Scope.Thread)
+@BenchmarkMode(Mode.Throughput)
+@OutputTimeUnit(TimeUnit.SECONDS)
+public class StreamCodecBenchmark {
+  static final int FRAMES = 256;
+  private static final int CHUNK_BYTES = 64 * 1024;
+
+  @Param({"64", "1500"})
+  public int frameBytes;
+
+  private final ByteBufAllocator alloc = PooledByteBufAllocator.DEFAULT;
+  private final byte[] slot = new byte[2048];
+  private long checksum;
+
+  private ByteBuf framed;
+  private StreamFrameDecoder decoder;
+  private EmbeddedChannel channel;
+
+  private byte[] frame;
+  private EgressQueue egress;
+  private final StreamFrameWriter writer = new StreamFrameWriter();
+
+  @Setup
+  public void setUp() {
+    frame = new byte[frameBytes];
+    for (int i = 0; i < frameBytes; i++) {
+      frame[i] = (byte) i;
+    }
+    framed = alloc.directBuffer(FRAMES * (StreamFrameDecoder.LENGTH_BYTES + frameBytes));
+    for (int i = 0; i < FRAMES; i++) {
+      framed.writeInt(frameBytes).writeBytes(frame);
+    }
+    decoder = new StreamFrameDecoder(FrameRing.MAX_FRAME_BYTES, this::copyToSlot);
+    channel =
+        new EmbeddedChannel(new StreamFrameDecoder(FrameRing.MAX_FRAME_BYTES, this::copyToSlot));
+    egress = new EgressQueue(1 << 20);
+  }
+
+  private void copyToSlot(ByteBuf buffer, int index, int length) {
+    buffer.getBytes(index, slot, 0, length);
+    checksum += slot[length - 1];
+  }
+
+  @Benchmark
+  @OperationsPerInvocation(FRAMES)
+  public long decode() {
+    framed.readerIndex(0);
+    decoder.decode(null, framed, null);
+    return checksum;
+  }
+
+  @Benchmark
+  @OperationsPerInvocation(FRAMES)
+  public long decodeEmbeddedChannel() {
+    channel.writeInbound(framed.retainedDuplicate().readerIndex(0));
+    return checksum;
+  }
+
+  @Benchmark
+  @OperationsPerInvocation(FRAMES)
+  public long encode() {
+    for (int i = 0; i < FRAMES; i++) {
+      egress.offer(frame, frameBytes, false, -1);
+    }
+    long written = 0;
+    while (!egress.isEmpty()) {
+      ByteBuf out = alloc.directBuffer(CHUNK_BYTES);
+      egress.drain(writer.reset(out), Integer.MAX_VALUE);
+      written += out.readableBytes();
+      out.release();
+    }
+    return written;
+  }
+
+  @TearDown
+  public void tearDown() {
+    channel.finishAndReleaseAll();
+    framed.release();
+  }
+}
