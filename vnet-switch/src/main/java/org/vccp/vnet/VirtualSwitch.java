@@ -21,6 +21,7 @@ import org.vccp.vnet.forwarding.SwitchCommand;
 import org.vccp.vnet.port.Port;
 import org.vccp.vnet.port.PortIo;
 import org.vccp.vnet.port.PortSpec;
+import org.vccp.vnet.port.SocketPort;
 import org.vccp.vnet.port.dgram.DgramPort;
 import org.vccp.vnet.port.stream.StreamPort;
 import org.vccp.vnet.ring.FrameRing;
@@ -112,21 +113,13 @@ public final class VirtualSwitch implements AutoCloseable {
           "cannot add port " + spec.name() + ": the switch has max-ports=" + ctx.maxPorts);
     }
     int queueBytes = spec.egressQueueBytes() > 0 ? spec.egressQueueBytes() : ctx.egressQueueBytes;
-    Port port;
-    Runnable open;
-    if (spec.mode() == PortSpec.Mode.DGRAM) {
-      DgramPort d = new DgramPort(id, spec, io, ring, ctx.maxFrameBytes, queueBytes);
-      port = d;
-      open = d::open;
-    } else {
-      StreamPort s =
-          new StreamPort(id, spec, io, ring, ctx.maxFrameBytes, queueBytes, ctx.redialMs);
-      port = s;
-      open = s::open;
-    }
+    SocketPort port =
+        spec.mode() == PortSpec.Mode.DGRAM
+            ? new DgramPort(id, spec, io, ring, ctx.maxFrameBytes, queueBytes)
+            : new StreamPort(id, spec, io, ring, ctx.maxFrameBytes, queueBytes, ctx.redialMs);
     await(c -> new SwitchCommand.AddPort(port, c), "add port " + spec.name());
     try {
-      open.run();
+      port.open();
     } catch (RuntimeException e) {
       await(c -> new SwitchCommand.RemovePort(id, c), "remove port " + spec.name());
       port.close();

@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 
 /**
  * QEMU's built-in hub as the reference peer: one {@code qemu-system-x86_64 -machine none} process,
@@ -16,18 +15,18 @@ import java.util.Map;
  * hubport,id=h0,hubid=0,netdev=p0} creates the socket at start and prints only "hub 0 with no
  * nics". The main loop (one thread) does all the forwarding.
  */
-public final class QemuHubPeer implements PeerUnderTest {
+public final class QemuHubPeer extends ProcessPeer {
   public static final String DEFAULT_BINARY = "qemu-system-x86_64";
   private static final long STARTUP_TIMEOUT_MS = 15_000;
 
   private final String binary;
-  private PeerProcess process;
 
   public QemuHubPeer() {
     this(DEFAULT_BINARY);
   }
 
   public QemuHubPeer(String binary) {
+    super("qemu-hub", "qemu-hub.log", STARTUP_TIMEOUT_MS);
     this.binary = binary;
   }
 
@@ -36,7 +35,7 @@ public final class QemuHubPeer implements PeerUnderTest {
     return "qemu-hub";
   }
 
-  /** The full command line for these sockets. */
+  @Override
   List<String> command(List<Path> portSockets) {
     List<String> command = new ArrayList<>();
     command.add(binary);
@@ -52,38 +51,6 @@ public final class QemuHubPeer implements PeerUnderTest {
       command.add("hubport,id=h" + i + ",hubid=0,netdev=p" + i);
     }
     return command;
-  }
-
-  @Override
-  public void start(List<Path> portSockets) throws IOException, InterruptedException {
-    if (process != null) {
-      throw new IllegalStateException("qemu-hub is already started");
-    }
-    Path log = portSockets.get(0).resolveSibling("qemu-hub.log");
-    process = PeerProcess.start(name(), command(portSockets), Map.of(), log);
-    try {
-      process.awaitSockets(portSockets, STARTUP_TIMEOUT_MS);
-    } catch (IOException | InterruptedException e) {
-      close();
-      throw e;
-    }
-  }
-
-  @Override
-  public long residentKib() {
-    return process == null ? -1 : process.residentKib();
-  }
-
-  @Override
-  public long pid() {
-    return process == null ? -1 : process.pid();
-  }
-
-  @Override
-  public void close() {
-    if (process != null) {
-      process.close();
-    }
   }
 
   /** True if {@code binary} can be run here (used to skip QEMU runs where it is absent). */

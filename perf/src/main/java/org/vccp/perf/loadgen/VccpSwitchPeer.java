@@ -22,15 +22,15 @@ import java.util.Optional;
  * {@code pN} is generator port N (senders first, then receivers). {@code VCCP_RUNTIME_DIR} points
  * at the run's private directory so its control socket lands there.
  */
-public final class VccpSwitchPeer implements PeerUnderTest {
+public final class VccpSwitchPeer extends ProcessPeer {
   private static final long STARTUP_TIMEOUT_MS = 30_000;
 
   private final Path jar;
   private final List<String> jvmOptions;
   private final List<String> extraArguments;
-  private PeerProcess process;
 
   public VccpSwitchPeer(Path jar, List<String> jvmOptions, List<String> extraArguments) {
+    super("vccp switch", "vccp-switch.log", STARTUP_TIMEOUT_MS);
     this.jar = jar;
     this.jvmOptions = List.copyOf(jvmOptions);
     this.extraArguments = List.copyOf(extraArguments);
@@ -41,7 +41,7 @@ public final class VccpSwitchPeer implements PeerUnderTest {
     return "vccp";
   }
 
-  /** The full command line for these sockets. */
+  @Override
   List<String> command(List<Path> portSockets) {
     List<String> command = new ArrayList<>();
     command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
@@ -56,10 +56,7 @@ public final class VccpSwitchPeer implements PeerUnderTest {
   }
 
   @Override
-  public void start(List<Path> portSockets) throws IOException, InterruptedException {
-    if (process != null) {
-      throw new IllegalStateException("vccp switch is already started");
-    }
+  void checkRunnable() throws IOException {
     if (!Files.isRegularFile(jar)) {
       throw new IOException(
           "vccp switch jar "
@@ -67,35 +64,15 @@ public final class VccpSwitchPeer implements PeerUnderTest {
               + " does not exist; build it with `mvn -B -q -pl vccp-cli -am package"
               + " -DskipTests` or pass --vccp-jar");
     }
-    Path log = portSockets.get(0).resolveSibling("vccp-switch.log");
-    // The switch's control socket defaults to a per-user path; a benchmark switch bound there
-    // would take it over from a switch the user is running, so give it the run's directory.
-    Map<String, String> environment =
-        Map.of("VCCP_RUNTIME_DIR", portSockets.get(0).toAbsolutePath().getParent().toString());
-    process = PeerProcess.start("vccp switch", command(portSockets), environment, log);
-    try {
-      process.awaitSockets(portSockets, STARTUP_TIMEOUT_MS);
-    } catch (IOException | InterruptedException e) {
-      close();
-      throw e;
-    }
   }
 
+  /**
+   * The switch's control socket defaults to a per-user path; a benchmark switch bound there would
+   * take it over from a switch the user is running, so give it the run's directory.
+   */
   @Override
-  public long residentKib() {
-    return process == null ? -1 : process.residentKib();
-  }
-
-  @Override
-  public long pid() {
-    return process == null ? -1 : process.pid();
-  }
-
-  @Override
-  public void close() {
-    if (process != null) {
-      process.close();
-    }
+  Map<String, String> environment(List<Path> portSockets) {
+    return Map.of("VCCP_RUNTIME_DIR", portSockets.get(0).toAbsolutePath().getParent().toString());
   }
 
   /**

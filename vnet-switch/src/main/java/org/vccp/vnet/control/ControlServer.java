@@ -18,7 +18,6 @@ import io.netty.handler.codec.TooLongFrameException;
 import io.netty.handler.codec.string.StringDecoder;
 import io.netty.handler.codec.string.StringEncoder;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -208,11 +207,7 @@ public final class ControlServer implements AutoCloseable {
   public void close() {
     if (server != null) {
       server.close().syncUninterruptibly();
-      try {
-        Files.deleteIfExists(path);
-      } catch (java.io.IOException ignored) {
-        // best effort
-      }
+      UnixSocketFiles.removeQuietly(path);
     }
     worker.shutdownNow();
   }

@@ -196,7 +196,12 @@ public final class Forwarder implements EventHandler<FrameSlot> {
     out.counters().increment(PortCounter.BACKPRESSURE);
     pauseSender(outId, slot.ingressPortId);
     markDirty(outId);
-    out.requestWritableSignal(() -> commandSink.accept(new SwitchCommand.EgressWritable(outId)));
+    requestWritableSignal(outId);
+  }
+
+  /** Asks the port to signal, through the ring, when its queue has room for the overflow. */
+  private void requestWritableSignal(int id) {
+    ports[id].requestWritableSignal(() -> commandSink.accept(new SwitchCommand.EgressWritable(id)));
   }
 
   private void pauseSender(int egressId, int senderId) {
@@ -227,7 +232,7 @@ public final class Forwarder implements EventHandler<FrameSlot> {
     if (overflow.isEmpty()) {
       overflow.releaseSenders(this::resumeSender);
     } else {
-      out.requestWritableSignal(() -> commandSink.accept(new SwitchCommand.EgressWritable(id)));
+      requestWritableSignal(id);
     }
   }
 

@@ -7,6 +7,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.vccp.vnet.ring.FrameRing;
 import org.vccp.vnet.status.Counters;
+import org.vccp.vnet.status.PortCounter;
 
 /**
  * What every Netty socket port shares: one event loop for the port's whole life, the egress queue
@@ -39,6 +40,9 @@ public abstract class SocketPort implements Port {
     this.egress = new EgressQueue(egressQueueBytes);
   }
 
+  /** Binds (listen, datagram) or starts dialing (connect); throws {@link PortBindException}. */
+  public abstract void open();
+
   /** The channel frames are read from and written to now, or null. */
   protected abstract Channel dataChannel();
 
@@ -62,6 +66,18 @@ public abstract class SocketPort implements Port {
       writableSignal = null;
       s.run();
     }
+  }
+
+  /**
+   * Drops everything queued for a peer that is gone, counting it as {@code drop_no_port}. Event
+   * loop only.
+   */
+  protected final int discardQueued() {
+    int lost = egress.discardAll();
+    if (lost > 0) {
+      counters.addShared(PortCounter.DROP_NO_PORT, lost);
+    }
+    return lost;
   }
 
   /** Applies the current backpressure state to a new channel. Event loop only. */

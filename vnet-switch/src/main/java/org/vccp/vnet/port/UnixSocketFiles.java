@@ -61,4 +61,13 @@ public final class UnixSocketFiles {
       }
     }
   }
+
+  /** Removes a socket file this process bound, once its server is closed; best effort. */
+  public static void removeQuietly(Path path) {
+    try {
+      Files.deleteIfExists(path);
+    } catch (IOException ignored) {
+      // the file stays; the next listen replaces a stale socket anyway
+    }
+  }
 }

@@ -56,6 +56,7 @@ public final class DgramPort extends SocketPort {
   }
 
   /** Binds the local address. */
+  @Override
   public void open() {
     PortAddress a = spec.address();
     if (unix) {
@@ -173,11 +174,7 @@ public final class DgramPort extends SocketPort {
       ch.close().syncUninterruptibly();
     }
     if (unix) {
-      try {
-        java.nio.file.Files.deleteIfExists(Path.of(spec.address().path()));
-      } catch (java.io.IOException ignored) {
-        // best effort
-      }
+      UnixSocketFiles.removeQuietly(Path.of(spec.address().path()));
     }
   }
 }

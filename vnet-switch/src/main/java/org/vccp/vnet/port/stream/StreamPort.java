@@ -43,6 +43,8 @@ import org.vccp.vnet.status.PortCounter;
 public final class StreamPort extends SocketPort {
   private static final Logger LOG = LoggerFactory.getLogger(StreamPort.class);
   private static final int CHUNK_BYTES = 64 * 1024;
+  private static final WriteBufferWaterMark WATER_MARK =
+      new WriteBufferWaterMark(256 << 10, 512 << 10);
 
   private final long redialMs;
   private final StreamFrameWriter writer = new StreamFrameWriter();
@@ -70,6 +72,7 @@ public final class StreamPort extends SocketPort {
   }
 
   /** Binds (listen) or starts dialing (connect). Returns once a listening socket is bound. */
+  @Override
   public void open() {
     if (spec.mode() == PortSpec.Mode.LISTEN) {
       listen();
@@ -88,9 +91,7 @@ public final class StreamPort extends SocketPort {
         new ServerBootstrap()
             .group(loop, loop)
             .channel(unix ? EpollServerDomainSocketChannel.class : EpollServerSocketChannel.class)
-            .childOption(
-                ChannelOption.WRITE_BUFFER_WATER_MARK,
-                new WriteBufferWaterMark(256 << 10, 512 << 10))
+            .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, WATER_MARK)
             .childHandler(initializer());
     if (!unix) {
       b.option(ChannelOption.SO_REUSEADDR, true);
@@ -115,9 +116,7 @@ public final class StreamPort extends SocketPort {
         new Bootstrap()
             .group(loop)
             .channel(unix ? EpollDomainSocketChannel.class : EpollSocketChannel.class)
-            .option(
-                ChannelOption.WRITE_BUFFER_WATER_MARK,
-                new WriteBufferWaterMark(256 << 10, 512 << 10))
+            .option(ChannelOption.WRITE_BUFFER_WATER_MARK, WATER_MARK)
             .handler(initializer());
     b.connect(PortIo.socketAddress(a))
         .addListener(
@@ -189,10 +188,7 @@ public final class StreamPort extends SocketPort {
       }
       active = null;
       counters.incrementShared(PortCounter.DISCONNECTS);
-      int lost = egress.discardAll();
-      if (lost > 0) {
-        counters.addShared(PortCounter.DROP_NO_PORT, lost);
-      }
+      int lost = discardQueued();
       LOG.info(
           "port {}: peer disconnected{}",
           spec.name(),
@@ -232,10 +228,7 @@ public final class StreamPort extends SocketPort {
   protected void drain() {
     Channel ch = active;
     if (ch == null) {
-      int lost = egress.discardAll();
-      if (lost > 0) {
-        counters.addShared(PortCounter.DROP_NO_PORT, lost);
-      }
+      discardQueued();
       return;
     }
     boolean wrote = false;
@@ -299,11 +292,7 @@ public final class StreamPort extends SocketPort {
     if (s != null) {
       s.close().syncUninterruptibly();
       if (spec.address().scheme() == PortAddress.Scheme.UNIX) {
-        try {
-          java.nio.file.Files.deleteIfExists(Path.of(spec.address().path()));
-        } catch (java.io.IOException ignored) {
-          // best effort
-        }
+        UnixSocketFiles.removeQuietly(Path.of(spec.address().path()));
       }
     }
     Channel ch = active;
