@@ -111,9 +111,7 @@ public final class MacTable {
       }
     }
     if (aged > 0) {
-      for (int i = 0; i < aged; i++) {
-        counters.increment(SwitchCounter.MAC_AGED);
-      }
+      counters.add(SwitchCounter.MAC_AGED, aged);
       counters.set(SwitchCounter.MAC_TABLE_SIZE, map.size());
     }
     return aged;

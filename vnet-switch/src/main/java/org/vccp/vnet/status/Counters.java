@@ -34,6 +34,10 @@ public final class Counters {
     add(c.id(), 1);
   }
 
+  public void add(SwitchCounter c, long delta) {
+    add(c.id(), delta);
+  }
+
   public void set(SwitchCounter c, long value) {
     values.setRelease(c.id(), value);
   }
