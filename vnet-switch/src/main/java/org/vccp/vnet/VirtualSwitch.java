@@ -174,6 +174,12 @@ public final class VirtualSwitch implements AutoCloseable {
     await(c -> new SwitchCommand.AddStaticMac(vlan, mac, p.id(), c), "add static MAC");
   }
 
+  /** Learns a MAC entry on the named port as if a frame from it had just arrived. */
+  public void learnMac(long mac, String portName, int vlan) {
+    Port p = existing(portName);
+    await(c -> new SwitchCommand.LearnMac(vlan, mac, p.id(), c), "learn MAC");
+  }
+
   /** A consistent copy of the MAC table, read on the forwarder thread. */
   public List<MacTable.Entry> macs() {
     CompletableFuture<List<MacTable.Entry>> f = new CompletableFuture<>();
