@@ -101,8 +101,8 @@ public final class QemuGuest implements AutoCloseable {
     }
     Map<String, ListenerProbe> probes = new HashMap<>();
     for (NicSpec nic : spec.nics()) {
-      if (nic.attachment().server()) {
-        probes.put(nic.id(), ListenerProbe.before(nic.attachment()));
+      if (nic.attachment() instanceof StreamSocket socket && socket.server()) {
+        probes.put(nic.id(), ListenerProbe.before(socket));
       }
     }
     long startedNanos = System.nanoTime();
@@ -262,10 +262,16 @@ public final class QemuGuest implements AutoCloseable {
    * /proc/net/unix or /proc/net/tcp{,6}; never connects, which would use up the one client slot.
    */
   public void awaitListening(String nicId, Duration timeout) {
-    StreamSocket socket = spec.nic(nicId).attachment();
-    if (!socket.server()) {
+    NicAttachment attachment = spec.nic(nicId).attachment();
+    if (!(attachment instanceof StreamSocket socket) || !socket.server()) {
       throw new IllegalArgumentException(
-          "guest " + name() + ": NIC " + nicId + " connects (server=off); nothing listens");
+          "guest "
+              + name()
+              + ": NIC "
+              + nicId
+              + " is "
+              + attachment
+              + "; only a stream socket QEMU serves (server=on) listens");
     }
     ListenerProbe probe = listenerProbes.get(nicId);
     long deadline = System.nanoTime() + timeout.toNanos();
