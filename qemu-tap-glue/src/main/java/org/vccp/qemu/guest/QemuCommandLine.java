@@ -20,7 +20,7 @@ import java.util.List;
  *   -netdev stream,id=n0,server=on,addr.type=unix,addr.path=/…/g1.sock
  *   -device virtio-net-pci,netdev=n0,mac=52:54:00:00:00:01,romfile=
  *   [extra args]
- *   [-incoming defer]                       (restore mode only, {@link #buildIncoming})
+ *   [-S -incoming defer]                    (restore mode only, {@link #buildIncoming})
  * </pre>
  *
  * A NIC on a TAP reads {@code -netdev tap,id=n0,ifname=tap0,script=no,downscript=no}, one made by a
@@ -34,6 +34,7 @@ public final class QemuCommandLine {
   /** The emulator, looked up on the PATH. */
   public static final String QEMU_BINARY = "qemu-system-x86_64";
 
+  static final String NO_AUTOSTART = "-S";
   static final String INCOMING_OPTION = "-incoming";
   static final String INCOMING_DEFER = "defer";
 
@@ -65,11 +66,15 @@ public final class QemuCommandLine {
   }
 
   /**
-   * {@link #build} plus {@code -incoming defer}: the same machine, waiting for {@code
-   * migrate-incoming} instead of booting, which is how a checkpoint is restored.
+   * {@link #build} plus {@code -S -incoming defer}: the same machine, waiting for {@code
+   * migrate-incoming} instead of booting, which is how a checkpoint is restored. {@code -S} changes
+   * no device: it only keeps the loaded guest {@code paused} until {@code cont}, even when the
+   * image was taken from a running guest (a {@code background-snapshot} image would otherwise start
+   * running on its own, before the switch has replayed its channel state).
    */
   public static List<String> buildIncoming(GuestSpec spec) {
     List<String> args = new ArrayList<>(build(spec));
+    args.add(NO_AUTOSTART);
     args.add(INCOMING_OPTION);
     args.add(INCOMING_DEFER);
     return List.copyOf(args);

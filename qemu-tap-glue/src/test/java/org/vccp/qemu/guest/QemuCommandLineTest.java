@@ -77,7 +77,7 @@ class QemuCommandLineTest {
   }
 
   @Test
-  void restoreModeIsTheSameCommandLinePlusIncomingDefer() {
+  void restoreModeIsTheSameCommandLinePlusPausedIncomingDefer() {
     GuestSpec spec = g1().runDir(Path.of("/run/vccp")).build();
 
     List<String> normal = QemuCommandLine.build(spec);
@@ -87,8 +87,10 @@ class QemuCommandLineTest {
         .containsSequence("-serial", "file:/run/vccp/g1.serial.log")
         .containsSequence("-qmp", "unix:/run/vccp/g1.qmp,server=on,wait=off")
         .doesNotContain("-incoming");
-    assertThat(incoming).startsWith(normal.toArray(String[]::new)).endsWith("-incoming", "defer");
-    assertThat(incoming).hasSize(normal.size() + 2);
+    assertThat(incoming)
+        .startsWith(normal.toArray(String[]::new))
+        .endsWith("-S", "-incoming", "defer")
+        .hasSize(normal.size() + 3);
   }
 
   @Test
