@@ -47,6 +47,7 @@ public final class Agent implements AgentLink {
   private final List<Hypervisor> stopped = new ArrayList<>();
   private final List<String> held = new ArrayList<>();
   private ScheduledFuture<?> silenceTimer;
+  private volatile java.time.Duration naiveStopGap = java.time.Duration.ZERO;
   private long epoch = -1;
 
   public Agent(
@@ -106,17 +107,21 @@ public final class Agent implements AgentLink {
       }
     }
     long firstStop = WallClock.nowNs();
-    parallel(
-        gs,
-        "prepare",
-        g -> {
-          g.stop(settings.qmp());
-          synchronized (stopped) {
-            stopped.add(g);
-          }
-          return null;
-        },
-        "check the guest's QEMU process and its QMP socket");
+    if (naive) {
+      stopOneByOne(gs);
+    } else {
+      parallel(
+          gs,
+          "prepare",
+          g -> {
+            g.stop(settings.qmp());
+            synchronized (stopped) {
+              stopped.add(g);
+            }
+            return null;
+          },
+          "check the guest's QEMU process and its QMP socket");
+    }
     progress.step("epoch " + e + ": " + gs.size() + " guest(s) stopped");
     for (Hypervisor g : gs) {
       Port p = port(g);
@@ -124,6 +129,30 @@ public final class Agent implements AgentLink {
       mark("vccp:mark epoch=" + e + " phase=cut port=" + g.port() + " outq=" + p.unsentBytes());
     }
     return new Prepared(host, firstStop, gs.stream().map(Hypervisor::name).toList());
+  }
+
+  /**
+   * The naive procedure stops guests one after another, {@link #naiveStopGap} apart (the skew that
+   * makes it lose frames at restore; FACTS.md).
+   */
+  private void stopOneByOne(List<Hypervisor> gs) throws CheckpointException {
+    for (Hypervisor g : gs) {
+      try {
+        g.stop(settings.qmp());
+      } catch (Exception ex) {
+        throw new CheckpointException(
+            g.name(), "prepare", String.valueOf(ex.getMessage()), null, ex);
+      }
+      stopped.add(g);
+      if (!naiveStopGap.isZero()) {
+        sleepMillis(naiveStopGap.toMillis());
+      }
+    }
+  }
+
+  /** Gap between guest stops in the naive procedure (for showing its loss deterministically). */
+  public void naiveStopGap(java.time.Duration gap) {
+    this.naiveStopGap = gap;
   }
 
   private Port port(Hypervisor g) throws CheckpointException {

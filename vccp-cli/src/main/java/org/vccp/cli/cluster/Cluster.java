@@ -208,6 +208,11 @@ public final class Cluster implements AutoCloseable {
     return naive ? coordinator.naiveCheckpoint() : coordinator.checkpoint();
   }
 
+  /** Gap between guest stops in a naive checkpoint (to show its loss deterministically). */
+  public void naiveStopGap(Duration gap) {
+    agent.naiveStopGap(gap);
+  }
+
   /** Kills every guest (as a crash would). */
   public synchronized void killGuests() {
     for (QemuHypervisor h : guests) {
