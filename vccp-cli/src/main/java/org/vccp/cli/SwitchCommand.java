@@ -23,11 +23,13 @@ import picocli.CommandLine.Option;
     description = {
       "Run the virtual switch. QEMU guests attach with -netdev stream (or dgram) to its ports.",
       "",
-      "Port spec: NAME,listen=ADDR | NAME,connect=ADDR | NAME,dgram=ADDR,remote=ADDR",
+      "Port spec: NAME,listen=ADDR | NAME,connect=ADDR | NAME,dgram=ADDR,remote=ADDR"
+          + " | NAME,pcap=IFNAME",
       "  [,lossless] [,vlan=N | ,trunk=10:20[,native=N]] [,queue=BYTES]",
       "ADDR: unix:/path | tcp:HOST:PORT | udp:HOST:PORT",
       "  listen  = the switch listens; QEMU: -netdev stream,server=off,addr.type=unix,addr.path=...",
       "  connect = the switch dials QEMU (server=on) and redials it when the connection drops",
+      "  pcap    = an existing tap/veth/uplink interface through libpcap (offloads off: README)",
       ""
     },
     sortOptions = false)

@@ -19,7 +19,16 @@ public enum PortCounter {
   DROP_MULTICAST_SOURCE(10, "drop_multicast_source", "Frame with a multicast source MAC"),
   CONNECTS(11, "connects", "Peer connections established"),
   DISCONNECTS(12, "disconnects", "Peer connections closed or lost"),
-  BACKPRESSURE(13, "backpressure", "Times this lossless port paused its senders");
+  BACKPRESSURE(13, "backpressure", "Times this lossless port paused its senders"),
+  DROP_GSO(
+      14,
+      "drop_gso",
+      "Captured frame longer than the interface MTU + 18: a GSO/GRO super-frame from an"
+          + " interface with offloads on (ethtool -K IF tx off tso off gso off gro off)"),
+  DROP_SEND_ERROR(
+      15, "drop_send_error", "The interface refused a frame (e.g. EMSGSIZE above its MTU)"),
+  DROP_KERNEL(
+      16, "drop_kernel", "Frames the kernel dropped before the capture read them (pcap stats)");
 
   private final int id;
   private final String metricName;
