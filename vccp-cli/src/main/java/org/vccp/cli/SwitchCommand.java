@@ -44,10 +44,19 @@ final class SwitchCommand implements java.util.concurrent.Callable<Integer> {
   Path config;
 
   @Option(
+      names = "--name",
+      paramLabel = "NAME",
+      description =
+          "Switch name: its control socket is $VCCP_RUNTIME_DIR/NAME.sock, which vccp ctl"
+              + " --switch, the vccp-ifup scripts (VCCP_SWITCH) and vccp-bridge-helper (br=NAME)"
+              + " find (default: switch).")
+  String name;
+
+  @Option(
       names = "--control",
       paramLabel = "PATH",
-      description = "Control socket for vccp ctl (default: ${DEFAULT-VALUE}).")
-  Path control = RuntimePaths.defaultControlSocket();
+      description = "Control socket for vccp ctl (default: " + "$VCCP_RUNTIME_DIR/NAME.sock).")
+  Path control;
 
   @Option(
       names = "--metrics-port",
@@ -115,6 +124,11 @@ final class SwitchCommand implements java.util.concurrent.Callable<Integer> {
               MacAddress.parse(m.substring(0, at)),
               colon < 0 ? rest : rest.substring(0, colon),
               colon < 0 ? 1 : Integer.parseInt(rest.substring(colon + 1))));
+    }
+    if (control == null && (name != null || ctx.controlSocket == null)) {
+      control =
+          org.vccp.vnet.control.SwitchSockets.controlSocket(
+              name != null ? name : org.vccp.vnet.control.SwitchSockets.DEFAULT_NAME);
     }
     if (control != null) {
       ctx.controlSocket = control;
