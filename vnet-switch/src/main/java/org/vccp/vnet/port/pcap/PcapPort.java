@@ -3,6 +3,7 @@ package org.vccp.vnet.port.pcap;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.LockSupport;
@@ -30,11 +31,14 @@ import org.vccp.vnet.status.PortCounter;
  * with {@code pcap_sendpacket}, so they leave the interface towards whatever is behind it (the
  * guest, the other end of the veth, the wire).
  *
- * <p>Two threads per port, because libpcap offers no readiness to multiplex on and a blocked
- * capture on an idle interface never times out. The capture thread dispatches with the handle in
- * immediate mode, direction IN (so the frames this port injects, and the host's own traffic, are
- * not captured again), and copies each frame into a ring slot. The send thread parks until the
- * forwarder says frames are queued, then drains the {@link EgressQueue} into {@code sendPacket}.
+ * <p>One capture thread per port, because libpcap offers no readiness to multiplex on and a blocked
+ * capture on an idle interface never times out. It dispatches with the handle in immediate mode,
+ * direction IN (so the frames this port injects, and the host's own traffic, are not captured
+ * again), and copies each frame into a ring slot. Sending needs no thread of its own: at the end of
+ * each batch the forwarder drains the {@link EgressQueue} straight into {@code sendPacket}, a
+ * packet-socket send that hands the frame to the interface and does not wait for a peer (a tap or
+ * veth drops rather than blocks when its queue is full). On two cores this saves a thread wake-up
+ * per batch, which is most of the latency (measured: BENCHMARKS.md).
  *
  * <p>Offloads must be off on the interface (see the README): libpcap cannot inject a frame longer
  * than the MTU + 14 (EMSGSIZE), and an interface with GSO/GRO or checksum offload on delivers
@@ -51,7 +55,10 @@ import org.vccp.vnet.status.PortCounter;
 public final class PcapPort implements Port {
   private static final Logger LOG = LoggerFactory.getLogger(PcapPort.class);
   private static final int SNAPLEN = 65_535;
-  private static final int KERNEL_BUFFER_BYTES = 8 << 20;
+
+  /** TPACKET slots are snaplen-sized (64 KiB): 32 MiB holds about 500 frames of burst. */
+  private static final int KERNEL_BUFFER_BYTES = 32 << 20;
+
   private static final int SEND_BATCH = 256;
   private static final long IDLE_PARK_NS = TimeUnit.MILLISECONDS.toNanos(100);
   private static final long RETRY_NS = TimeUnit.MILLISECONDS.toNanos(200);
@@ -72,13 +79,13 @@ public final class PcapPort implements Port {
 
   private volatile PcapHandle handle;
   private volatile Thread captureThread;
-  private volatile Thread sendThread;
   private volatile boolean running;
   private volatile boolean linkUp;
   private volatile boolean ingressPaused;
   private volatile Runnable writableSignal;
   private volatile String state = "closed";
-  private int maxCaptureBytes;
+  private volatile int maxCaptureBytes;
+  private long lastMtuReadNs;
 
   /**
    * @param onGone called once, from the capture thread, when the interface no longer exists
@@ -140,7 +147,6 @@ public final class PcapPort implements Port {
     running = true;
     linkUp = true;
     state = "attached to " + dev + " (mtu " + mtu + ")";
-    sendThread = start("vccp-pcap-tx-" + spec.name(), this::sendLoop);
     captureThread = start("vccp-pcap-rx-" + spec.name(), this::captureLoop);
     LOG.info("port {}: attached to interface {} (mtu {})", spec.name(), dev, mtu);
   }
@@ -178,7 +184,7 @@ public final class PcapPort implements Port {
       counters.increment(PortCounter.DROP_RUNT);
       return;
     }
-    if (len > maxCaptureBytes) {
+    if (len > maxCaptureBytes && !mtuGrewTo(len)) {
       PortCounter reason = len > maxFrameBytes ? PortCounter.DROP_OVERSIZE : PortCounter.DROP_GSO;
       counters.increment(reason);
       if (gsoWarned.compareAndSet(false, true)) {
@@ -235,7 +241,33 @@ public final class PcapPort implements Port {
       if (now - nextStatsNs > 0) {
         nextStatsNs = now + TimeUnit.SECONDS.toNanos(1);
         readKernelDrops();
+        refreshMtu();
       }
+    }
+  }
+
+  /**
+   * Re-reads the MTU (at most every 100 ms) in case it was raised; true if {@code len} fits now.
+   */
+  private boolean mtuGrewTo(int len) {
+    long now = System.nanoTime();
+    if (now - lastMtuReadNs < TimeUnit.MILLISECONDS.toNanos(100)) {
+      return false;
+    }
+    lastMtuReadNs = now;
+    refreshMtu();
+    return len <= maxCaptureBytes;
+  }
+
+  /** The MTU may change under a running port (ip link set mtu); follow it. */
+  private void refreshMtu() {
+    try {
+      int mtu =
+          Integer.parseInt(
+              Files.readString(Path.of("/sys/class/net", spec.device(), "mtu")).trim());
+      maxCaptureBytes = Math.min(maxFrameBytes, mtu + L2_OVERHEAD);
+    } catch (IOException | NumberFormatException e) {
+      // the interface is going away; the capture error path handles that
     }
   }
 
@@ -249,20 +281,6 @@ public final class PcapPort implements Port {
       }
     } catch (PcapNativeException | NotOpenException | RuntimeException e) {
       LOG.debug("port {}: no capture statistics: {}", spec.name(), e.getMessage());
-    }
-  }
-
-  private void sendLoop() {
-    while (running) {
-      if (egress.drain(sender, SEND_BATCH) == 0) {
-        fireWritableSignalIfRoom();
-        if (egress.isEmpty()) {
-          LockSupport.parkNanos(this, IDLE_PARK_NS);
-        }
-      } else {
-        sender.publishCounts();
-        fireWritableSignalIfRoom();
-      }
     }
   }
 
@@ -305,26 +323,34 @@ public final class PcapPort implements Port {
     }
   }
 
+  /**
+   * The lossless signal publishes into the ring, which must never happen on the forwarder (the
+   * ring's consumer) itself: it could wait forever for room. It is rare, so a pool thread runs it.
+   */
   private void fireWritableSignalIfRoom() {
     Runnable s = writableSignal;
     if (s != null && egress.bytesQueued() <= egress.capacityBytes() / 2) {
       writableSignal = null;
-      s.run();
+      ForkJoinPool.commonPool().execute(s);
     }
   }
 
+  /** Forwarder thread: injects everything queued for this port, then counts it. */
   @Override
   public void egressReady() {
-    Thread t = sendThread;
-    if (t != null) {
-      LockSupport.unpark(t);
+    if (!running) {
+      egress.discardAll();
+      return;
     }
+    while (egress.drain(sender, SEND_BATCH) > 0) {
+      sender.publishCounts();
+    }
+    fireWritableSignalIfRoom();
   }
 
   @Override
   public void requestWritableSignal(Runnable signal) {
     writableSignal = signal;
-    egressReady();
   }
 
   @Override
@@ -387,7 +413,6 @@ public final class PcapPort implements Port {
     running = false;
     linkUp = false;
     state = "closed";
-    join(sendThread, null);
     PcapHandle h = handle;
     Thread capture = captureThread;
     boolean captureDone = join(capture, h);
@@ -403,7 +428,6 @@ public final class PcapPort implements Port {
       }
     }
     handle = null;
-    egress.discardAll();
   }
 
   /** Joins {@code t}; breaks the pcap loop first when {@code h} is given. */
