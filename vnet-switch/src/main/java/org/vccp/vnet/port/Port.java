@@ -19,6 +19,13 @@ public interface Port extends AutoCloseable {
 
   EgressQueue egress();
 
+  /**
+   * Binds, dials or attaches to the port's peer, once, after the forwarder knows the port.
+   *
+   * @throws PortBindException naming the port and what could not be opened
+   */
+  default void open() {}
+
   /** True when a peer is connected (stream) or the socket is bound (datagram). */
   boolean isLinkUp();
 
