@@ -50,7 +50,7 @@ final class SwitchCommand implements java.util.concurrent.Callable<Integer> {
       description =
           "Switch name: its control socket is $VCCP_RUNTIME_DIR/NAME.sock, which vccp ctl"
               + " --switch, the vccp-ifup scripts (VCCP_SWITCH) and vccp-bridge-helper (br=NAME)"
-              + " find (default: switch).")
+              + " find; also the first part of recording file names (default: switch).")
   String name;
 
   @Option(
@@ -100,12 +100,6 @@ final class SwitchCommand implements java.util.concurrent.Callable<Integer> {
       paramLabel = "NAME",
       description = "Forwarder wait: sleeping, blocking, yielding, busy-spin.")
   String waitStrategy;
-
-  @Option(
-      names = "--name",
-      paramLabel = "NAME",
-      description = "Switch name, used in recording file names (default vccp).")
-  String name;
 
   @Option(
       names = "--record",

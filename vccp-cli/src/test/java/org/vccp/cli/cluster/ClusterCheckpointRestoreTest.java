@@ -57,7 +57,7 @@ class ClusterCheckpointRestoreTest {
                 + COUNT
                 + ", size_mb: 4,",
             "     workloads: [http-serve, udp-seq-recv, udp-seq-send]}",
-            "  - {name: g2, ip: 10.0.0.2/24, peer: 10.0.0.1, flow: 2, rate: "
+            "  - {name: g2, ip: 10.0.0.2/24, peer: 10.0.0.1, flow: 1, rate: "
                 + RATE
                 + ", count: "
                 + COUNT
