@@ -25,6 +25,9 @@ import picocli.CommandLine.Parameters;
       "  add-port SPEC       add a port, e.g. g3,listen=unix:/tmp/g3.sock",
       "  del-port NAME       remove a port",
       "  add-mac MAC PORT [VLAN]  add a static MAC entry",
+      "  record start [DIR] [ROTATE] [SNAPLEN]  start recording (pcapng) into DIR",
+      "  record stop         stop recording; the files are complete",
+      "  record status       whether recording is on, where, how much",
       "  send JSON           send one raw request line",
       ""
     })
@@ -41,7 +44,7 @@ final class CtlCommand implements Callable<Integer> {
   @Parameters(
       index = "0",
       paramLabel = "COMMAND",
-      description = "ports, stats, macs, add-port, del-port, add-mac, send")
+      description = "ports, stats, macs, add-port, del-port, add-mac, record, send")
   String command;
 
   @Parameters(index = "1..*", paramLabel = "ARG", arity = "0..*")
@@ -60,6 +63,19 @@ final class CtlCommand implements Callable<Integer> {
                 .put("mac", arg(0, "MAC"))
                 .put("port", arg(1, "PORT"))
                 .put("vlan", args.size() > 2 ? Integer.parseInt(args.get(2)) : 1);
+        case "record" -> {
+          String action = arg(0, "start|stop|status");
+          req.put("cmd", command).put("action", action);
+          if (action.equals("start") && args.size() > 1) {
+            req.put("dir", java.nio.file.Path.of(args.get(1)).toAbsolutePath().toString());
+          }
+          if (action.equals("start") && args.size() > 2) {
+            req.put("rotate", args.get(2));
+          }
+          if (action.equals("start") && args.size() > 3) {
+            req.put("snaplen", Integer.parseInt(args.get(3)));
+          }
+        }
         case "send" -> {
           String reply = client.sendLine(arg(0, "JSON"));
           System.out.println(reply);
@@ -142,6 +158,31 @@ final class CtlCommand implements Callable<Integer> {
               m.path("age_ms").asLong() / 1000.0);
         }
       }
+      case "record" ->
+          System.out.println(
+              reply.path("recording").asBoolean()
+                  ? "recording run "
+                      + reply.path("run").asText()
+                      + " into "
+                      + reply.path("file").asText()
+                      + " ("
+                      + reply.path("events").asLong()
+                      + " events, "
+                      + reply.path("bytes").asLong()
+                      + " bytes)"
+                  : "not recording"
+                      + (reply.has("run")
+                          ? "; last run "
+                              + reply.path("run").asText()
+                              + ": "
+                              + reply.path("files").asInt()
+                              + " file(s), "
+                              + reply.path("events").asLong()
+                              + " events"
+                          : "")
+                      + (reply.has("error_stopped")
+                          ? "; stopped by error: " + reply.path("error_stopped").asText()
+                          : ""));
       default -> System.out.println("ok");
     }
   }

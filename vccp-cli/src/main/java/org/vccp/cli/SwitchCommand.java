@@ -12,6 +12,7 @@ import org.vccp.vnet.frame.MacAddress;
 import org.vccp.vnet.port.PortBindException;
 import org.vccp.vnet.port.PortSpec;
 import org.vccp.vnet.port.Sizes;
+import org.vccp.vnet.record.RecordingSettings;
 import org.vccp.vnet.ring.WaitStrategyName;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -89,6 +90,30 @@ final class SwitchCommand implements java.util.concurrent.Callable<Integer> {
       description = "Forwarder wait: sleeping, blocking, yielding, busy-spin.")
   String waitStrategy;
 
+  @Option(
+      names = "--name",
+      paramLabel = "NAME",
+      description = "Switch name, used in recording file names (default vccp).")
+  String name;
+
+  @Option(
+      names = "--record",
+      paramLabel = "DIR",
+      description = "Record every frame event as pcapng into DIR (see docs/recording-format.md).")
+  Path record;
+
+  @Option(
+      names = "--record-rotate",
+      paramLabel = "SIZE|AGE",
+      description = "Start a new recording file after SIZE (e.g. 1GiB) or AGE (e.g. 10m).")
+  String recordRotate;
+
+  @Option(
+      names = "--record-snaplen",
+      paramLabel = "BYTES",
+      description = "Keep at most BYTES of each recorded frame (default 65535).")
+  Integer recordSnapLen;
+
   @Option(names = "--verbose", description = "Print the effective settings at start.")
   boolean verbose;
 
@@ -133,6 +158,20 @@ final class SwitchCommand implements java.util.concurrent.Callable<Integer> {
     if (ioThreads != null) {
       ctx.ioThreads = ioThreads;
     }
+    if (name != null) {
+      ctx.name = name;
+    }
+    if (record != null) {
+      ctx.recordDir = record.toAbsolutePath();
+    }
+    if (recordRotate != null) {
+      long[] r = RecordingSettings.parseRotate(recordRotate);
+      ctx.recordRotateBytes = r[0];
+      ctx.recordRotateNs = r[1];
+    }
+    if (recordSnapLen != null) {
+      ctx.recordSnapLen = recordSnapLen;
+    }
     if (waitStrategy != null) {
       ctx.waitStrategy = WaitStrategyName.valueOf(waitStrategy.toUpperCase().replace('-', '_'));
     }
@@ -161,6 +200,7 @@ final class SwitchCommand implements java.util.concurrent.Callable<Integer> {
             + ctx.ports.size()
             + " port(s); control unix:"
             + ctx.controlSocket
+            + (ctx.recordDir != null ? "; recording to " + ctx.recordDir : "")
             + (ctx.metricsPort > 0
                 ? "; metrics http://127.0.0.1:" + ctx.metricsPort + "/metrics"
                 : ""));

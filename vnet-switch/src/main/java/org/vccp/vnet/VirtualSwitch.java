@@ -40,6 +40,7 @@ public final class VirtualSwitch implements AutoCloseable {
   private final PortIo io;
   private final FrameRing ring;
   private final Forwarder forwarder;
+  private final org.vccp.vnet.record.Recorder recorder;
   private final Counters switchCounters = Counters.forSwitch();
   private final Map<String, Port> ports = new ConcurrentHashMap<>();
   private final BitSet usedIds = new BitSet();
@@ -59,9 +60,19 @@ public final class VirtualSwitch implements AutoCloseable {
             new SystemNanoClock(),
             switchCounters,
             this::publish);
+    FrameRing[] ringRef = new FrameRing[1];
+    this.recorder =
+        new org.vccp.vnet.record.Recorder(
+            ctx.maxPorts, version(), on -> ringRef[0].stampIngress(on));
     this.ring =
         new FrameRing(
-            ctx.ringSlots, ctx.inlineFrameBytes, ctx.maxPorts, ctx.waitStrategy, forwarder);
+            ctx.ringSlots,
+            ctx.inlineFrameBytes,
+            ctx.maxPorts,
+            ctx.waitStrategy,
+            forwarder,
+            recorder);
+    ringRef[0] = ring;
     ring.start();
     this.ticker =
         io.nextLoop()
@@ -78,6 +89,12 @@ public final class VirtualSwitch implements AutoCloseable {
     ctx.validate();
     VirtualSwitch sw = new VirtualSwitch(ctx);
     try {
+      if (ctx.recordDir != null) {
+        org.vccp.vnet.record.RecordingStatus r = sw.startRecording(ctx.recordingSettings());
+        if (r.error() != null) {
+          throw new IllegalArgumentException(r.error());
+        }
+      }
       for (PortSpec p : ctx.ports) {
         sw.addPort(p);
       }
@@ -178,6 +195,42 @@ public final class VirtualSwitch implements AutoCloseable {
       throw new IllegalStateException(
           what + ": the forwarder did not answer within " + COMMAND_TIMEOUT_MS + " ms");
     }
+  }
+
+  /** Starts (or restarts, in a new run) recording; the status says where, or why it failed. */
+  public org.vccp.vnet.record.RecordingStatus startRecording(
+      org.vccp.vnet.record.RecordingSettings settings) {
+    CompletableFuture<org.vccp.vnet.record.RecordingStatus> f = new CompletableFuture<>();
+    publish(new SwitchCommand.Record(settings, f));
+    return get(f, "start recording");
+  }
+
+  /** Stops recording after every frame published so far is written and the file closed. */
+  public org.vccp.vnet.record.RecordingStatus stopRecording() {
+    CompletableFuture<org.vccp.vnet.record.RecordingStatus> f = new CompletableFuture<>();
+    publish(new SwitchCommand.Record(null, f));
+    return get(f, "stop recording");
+  }
+
+  public org.vccp.vnet.record.RecordingStatus recordingStatus() {
+    CompletableFuture<org.vccp.vnet.record.RecordingStatus> f = new CompletableFuture<>();
+    publish(new SwitchCommand.RecordStatus(f));
+    return get(f, "read recording status");
+  }
+
+  /**
+   * Writes a mark line into the recording at this point of the frame stream; returns whether a
+   * recording was on.
+   */
+  public boolean mark(String text) {
+    CompletableFuture<Boolean> f = new CompletableFuture<>();
+    publish(new SwitchCommand.Mark(text, f));
+    return get(f, "write recording mark");
+  }
+
+  private static String version() {
+    String v = VirtualSwitch.class.getPackage().getImplementationVersion();
+    return v != null ? v : "dev";
   }
 
   /** Ports in id order. */

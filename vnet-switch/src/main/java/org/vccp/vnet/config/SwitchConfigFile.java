@@ -47,6 +47,10 @@ public final class SwitchConfigFile {
           "wait-strategy",
           "control",
           "metrics-port",
+          "name",
+          "record",
+          "record-rotate",
+          "record-snaplen",
           "ports",
           "macs");
 
@@ -91,6 +95,14 @@ public final class SwitchConfigFile {
                   WaitStrategyName.valueOf(v.asText().toUpperCase().replace('-', '_'));
           case "control" -> ctx.controlSocket = Path.of(v.asText());
           case "metrics-port" -> ctx.metricsPort = v.asInt();
+          case "name" -> ctx.name = v.asText();
+          case "record" -> ctx.recordDir = Path.of(v.asText());
+          case "record-rotate" -> {
+            long[] r = org.vccp.vnet.record.RecordingSettings.parseRotate(v.asText());
+            ctx.recordRotateBytes = r[0];
+            ctx.recordRotateNs = r[1];
+          }
+          case "record-snaplen" -> ctx.recordSnapLen = v.asInt();
           case "ports" -> {
             for (JsonNode p : v) {
               Map<String, Object> m = new LinkedHashMap<>();

@@ -27,6 +27,18 @@ public final class SwitchContext {
   public long redialMs = 200;
   public WaitStrategyName waitStrategy = WaitStrategyName.PHASED;
   public Path controlSocket;
+
+  /** The switch's name: names its recording files (and its control socket by convention). */
+  public String name = "vccp";
+
+  /** Record into this directory from the start; null = not recording (ctl record start can). */
+  public Path recordDir;
+
+  /** Rotation of recording files: bytes, or nanoseconds of age; 0 = never. */
+  public long recordRotateBytes;
+
+  public long recordRotateNs;
+  public int recordSnapLen = org.vccp.vnet.record.RecordingSettings.DEFAULT_SNAP_LEN;
   public int metricsPort;
   public final List<PortSpec> ports = new ArrayList<>();
   public final List<StaticMac> staticMacs = new ArrayList<>();
@@ -62,6 +74,12 @@ public final class SwitchContext {
         metricsPort >= 0 && metricsPort <= 65535,
         "metrics-port must be 0..65535, got " + metricsPort);
     require(
+        name.matches("[A-Za-z0-9][A-Za-z0-9_.-]{0,63}"),
+        "name must be 1-64 letters, digits, '.', '_' or '-', got '" + name + "'");
+    if (recordDir != null) {
+      recordingSettings();
+    }
+    require(
         ports.size() <= maxPorts,
         "more ports (" + ports.size() + ") than max-ports (" + maxPorts + ")");
     List<String> names = new ArrayList<>();
@@ -75,6 +93,12 @@ public final class SwitchContext {
           "static MAC entry names port '" + m.port() + "', which is not configured");
     }
     return this;
+  }
+
+  /** The recording settings of {@code record*}; {@link #recordDir} must be set. */
+  public org.vccp.vnet.record.RecordingSettings recordingSettings() {
+    return new org.vccp.vnet.record.RecordingSettings(
+        recordDir, name, recordRotateBytes, recordRotateNs, recordSnapLen);
   }
 
   private static void require(boolean ok, String message) {
@@ -97,6 +121,8 @@ public final class SwitchContext {
     sb.append("redial-ms=").append(redialMs).append('\n');
     sb.append("wait-strategy=").append(waitStrategy.name().toLowerCase()).append('\n');
     sb.append("control=").append(controlSocket == null ? "(none)" : controlSocket).append('\n');
+    sb.append("name=").append(name).append('\n');
+    sb.append("record=").append(recordDir == null ? "(off)" : recordDir).append('\n');
     sb.append("metrics-port=").append(metricsPort == 0 ? "(off)" : metricsPort).append('\n');
     for (PortSpec p : ports) {
       sb.append("port ").append(p.toFlag()).append('\n');

@@ -26,6 +26,7 @@ import java.util.concurrent.Executors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.vccp.vnet.VirtualSwitch;
+import org.vccp.vnet.config.SwitchContext;
 import org.vccp.vnet.frame.MacAddress;
 import org.vccp.vnet.port.PortBindException;
 import org.vccp.vnet.port.PortSpec;
@@ -71,6 +72,8 @@ public final class ControlServer implements AutoCloseable {
     handlers.put("add-port", this::addPort);
     handlers.put("del-port", this::delPort);
     handlers.put("add-mac", this::addMac);
+    handlers.put("record", this::record);
+    handlers.put("mark", this::mark);
   }
 
   /** Registers another command (later modules add hold/release, record, ...). */
@@ -201,6 +204,61 @@ public final class ControlServer implements AutoCloseable {
     long mac = MacAddress.parse(req.path("mac").asText(""));
     sw.addStaticMac(mac, req.path("port").asText(""), req.path("vlan").asInt(1));
     return ok();
+  }
+
+  private JsonNode record(JsonNode req) {
+    String action = req.path("action").asText("status");
+    org.vccp.vnet.record.RecordingStatus st;
+    switch (action) {
+      case "start" -> {
+        SwitchContext ctx = sw.context();
+        Path dir = req.path("dir").isTextual() ? Path.of(req.get("dir").asText()) : ctx.recordDir;
+        if (dir == null) {
+          throw new IllegalArgumentException(
+              "needs \"dir\": the switch was started without --record DIR");
+        }
+        long[] rotate =
+            req.path("rotate").isTextual()
+                ? org.vccp.vnet.record.RecordingSettings.parseRotate(req.get("rotate").asText())
+                : new long[] {ctx.recordRotateBytes, ctx.recordRotateNs};
+        st =
+            sw.startRecording(
+                new org.vccp.vnet.record.RecordingSettings(
+                    dir,
+                    ctx.name,
+                    rotate[0],
+                    rotate[1],
+                    req.path("snaplen").asInt(ctx.recordSnapLen)));
+        if (st.error() != null) {
+          throw new IllegalArgumentException(st.error());
+        }
+      }
+      case "stop" -> st = sw.stopRecording();
+      case "status" -> st = sw.recordingStatus();
+      default ->
+          throw new IllegalArgumentException(
+              "unknown action '" + action + "'; use start, stop or status");
+    }
+    ObjectNode r = ok().put("recording", st.on()).put("files", st.files());
+    r.put("events", st.events()).put("bytes", st.bytes());
+    if (st.run() != null) {
+      r.put("run", st.run());
+    }
+    if (st.file() != null) {
+      r.put("file", st.file().toString());
+    }
+    if (st.error() != null) {
+      r.put("error_stopped", st.error());
+    }
+    return r;
+  }
+
+  private JsonNode mark(JsonNode req) {
+    String text = req.path("text").asText("");
+    if (text.isEmpty() || text.contains("\n")) {
+      throw new IllegalArgumentException("needs \"text\": one line to write into the recording");
+    }
+    return ok().put("recorded", sw.mark(text));
   }
 
   @Override

@@ -79,9 +79,10 @@ public final class Forwarder implements EventHandler<FrameSlot> {
 
   @Override
   public void onEvent(FrameSlot slot, long sequence, boolean endOfBatch) {
+    slot.forwardedNs = nowNs;
     if (slot.kind == FrameSlot.KIND_FRAME) {
       forward(slot);
-    } else {
+    } else if (slot.kind == FrameSlot.KIND_COMMAND) {
       execute((SwitchCommand) slot.command);
     }
     if (endOfBatch) {
@@ -104,6 +105,7 @@ public final class Forwarder implements EventHandler<FrameSlot> {
 
   private void forward(FrameSlot slot) {
     slot.egressCount = 0;
+    slot.droppedCount = 0;
     slot.dropReason = FrameSlot.NOT_DROPPED;
     int inId = slot.ingressPortId;
     Port in = inId >= 0 && inId < ports.length ? ports[inId] : null;
@@ -170,12 +172,16 @@ public final class Forwarder implements EventHandler<FrameSlot> {
     int outLength = slot.length - (strip ? 4 : 0) + (insertTci >= 0 ? 4 : 0);
     if (!out.isLinkUp()) {
       out.counters().increment(PortCounter.DROP_NO_PORT);
+      droppedAt(slot, outId, PortCounter.DROP_NO_PORT);
       return;
     }
     if (outLength > maxFrameBytes) {
       out.counters().addShared(PortCounter.DROP_OVERSIZE, 1);
+      droppedAt(slot, outId, PortCounter.DROP_OVERSIZE);
       return;
     }
+    slot.egressEdits[slot.egressCount] =
+        (strip ? FrameSlot.EDIT_STRIP : 0) | (insertTci >= 0 ? insertTci : FrameSlot.EDIT_NONE);
     slot.egressPorts[slot.egressCount++] = outId;
     LosslessOverflow overflow = overflows[outId];
     if (overflow != null && !overflow.isEmpty()) {
@@ -190,6 +196,7 @@ public final class Forwarder implements EventHandler<FrameSlot> {
     if (overflow == null) {
       out.counters().increment(PortCounter.DROP_CONGESTION);
       slot.egressCount--;
+      droppedAt(slot, outId, PortCounter.DROP_CONGESTION);
       return;
     }
     overflow.add(slot.data, slot.length, strip, insertTci);
@@ -197,6 +204,11 @@ public final class Forwarder implements EventHandler<FrameSlot> {
     pauseSender(outId, slot.ingressPortId);
     markDirty(outId);
     requestWritableSignal(outId);
+  }
+
+  private static void droppedAt(FrameSlot slot, int portId, PortCounter reason) {
+    slot.droppedPorts[slot.droppedCount] = portId;
+    slot.droppedReasons[slot.droppedCount++] = reason.id();
   }
 
   /** Asks the port to signal, through the ring, when its queue has room for the overflow. */

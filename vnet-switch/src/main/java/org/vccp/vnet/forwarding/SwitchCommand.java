@@ -25,6 +25,25 @@ public sealed interface SwitchCommand {
   /** A lossless port's queue drained: move its overflow in and maybe resume its senders. */
   record EgressWritable(int portId) implements SwitchCommand {}
 
+  /**
+   * Starts recording with {@code settings}, or stops it when they are null; the recorder answers
+   * with its state once the change has taken effect.
+   */
+  record Record(
+      org.vccp.vnet.record.RecordingSettings settings,
+      CompletableFuture<org.vccp.vnet.record.RecordingStatus> done)
+      implements SwitchCommand {}
+
+  /** Asks the recorder for its state. */
+  record RecordStatus(CompletableFuture<org.vccp.vnet.record.RecordingStatus> done)
+      implements SwitchCommand {}
+
+  /**
+   * A line of text written to the recording at this point of the frame stream (checkpoint marks,
+   * see docs/recording-format.md); completes with whether a recording was on to receive it.
+   */
+  record Mark(String text, CompletableFuture<Boolean> done) implements SwitchCommand {}
+
   /** Reads the MAC table on the forwarder thread. */
   record ListMacs(CompletableFuture<List<MacTable.Entry>> result) implements SwitchCommand {}
 }

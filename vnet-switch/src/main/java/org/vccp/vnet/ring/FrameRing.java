@@ -26,6 +26,7 @@ public final class FrameRing implements AutoCloseable {
   private final Disruptor<FrameSlot> disruptor;
   private final RingBuffer<FrameSlot> ring;
   private volatile boolean started;
+  private volatile boolean stampIngress;
 
   /**
    * @param slots ring size, a power of two
@@ -89,6 +90,30 @@ public final class FrameRing implements AutoCloseable {
     }
   }
 
+  /**
+   * Publishes a frame that its port refused before forwarding (too short or too long), so that the
+   * recorder can write the drop with its reason. At most {@code maxBytes} of it are kept.
+   */
+  public void publishDropped(
+      int ingressPortId, int dropReason, ByteBuf src, int index, int length, int maxBytes) {
+    long seq = ring.next();
+    try {
+      int kept = Math.min(length, maxBytes);
+      src.getBytes(index, fill(seq, FrameSlot.KIND_DROPPED, ingressPortId, kept), 0, kept);
+      ring.get(seq).dropReason = dropReason;
+    } finally {
+      ring.publish(seq);
+    }
+  }
+
+  /**
+   * Makes ingress threads stamp each frame with {@link System#nanoTime()} (for the recorder); off,
+   * the hot path skips the clock read.
+   */
+  public void stampIngress(boolean on) {
+    stampIngress = on;
+  }
+
   /** Publishes a control command; consumers see it in order with the frames around it. */
   public void publishCommand(Object command) {
     long seq = ring.next();
@@ -107,6 +132,9 @@ public final class FrameRing implements AutoCloseable {
     slot.ingressPortId = ingressPortId;
     slot.length = length;
     slot.command = null;
+    if (stampIngress) {
+      slot.receivedNs = System.nanoTime();
+    }
     return length > 0 ? slot.ensureCapacity(length) : slot.data;
   }
 

@@ -13,13 +13,31 @@ public final class FrameSlot {
   public static final int KIND_FRAME = 0;
   public static final int KIND_COMMAND = 1;
 
+  /**
+   * A frame refused before forwarding (e.g. a runt datagram): {@link #dropReason} is already set;
+   * the forwarder ignores it and the recorder writes it as a drop.
+   */
+  public static final int KIND_DROPPED = 2;
+
+  /** {@link #egressEdits} value: the frame leaves as it came in. */
+  public static final int EDIT_NONE = 0xFFFF;
+
+  /** {@link #egressEdits} bit: the ingress VLAN tag is removed. */
+  public static final int EDIT_STRIP = 1 << 16;
+
   /** No drop: the frame was forwarded (or filtered) normally. */
   public static final int NOT_DROPPED = -1;
 
   public int kind;
   public int ingressPortId;
   public int length;
+
+  /** {@link System#nanoTime()} when the frame was claimed, set only while recording. */
   public long receivedNs;
+
+  /** {@link System#nanoTime()} at the start of the forwarder's batch that handled this slot. */
+  public long forwardedNs;
+
   public byte[] data;
 
   public Object command;
@@ -27,11 +45,27 @@ public final class FrameSlot {
   public int vlanId;
   public int dropReason = NOT_DROPPED;
   public int[] egressPorts;
+
+  /**
+   * Per egress port, how the frame was re-tagged: {@link #EDIT_NONE}, or the TCI inserted (low 16
+   * bits, {@code EDIT_NONE} when none) plus {@link #EDIT_STRIP} when the ingress tag was removed.
+   */
+  public int[] egressEdits;
+
   public int egressCount;
+
+  /** Egress ports that refused the frame, with the {@code PortCounter} id of each reason. */
+  public int[] droppedPorts;
+
+  public int[] droppedReasons;
+  public int droppedCount;
 
   public FrameSlot(int inlineBytes, int maxPorts) {
     this.data = new byte[inlineBytes];
     this.egressPorts = new int[maxPorts];
+    this.egressEdits = new int[maxPorts];
+    this.droppedPorts = new int[maxPorts];
+    this.droppedReasons = new int[maxPorts];
   }
 
   /** Makes {@link #data} able to hold {@code bytes}, growing it at most once per size class. */

@@ -43,6 +43,19 @@ public enum PortCounter {
     return description;
   }
 
+  private static final PortCounter[] BY_ID = new PortCounter[values().length];
+
+  static {
+    for (PortCounter c : values()) {
+      BY_ID[c.id] = c;
+    }
+  }
+
+  /** The counter with this id. */
+  public static PortCounter byId(int id) {
+    return BY_ID[id];
+  }
+
   /** True for counters that count dropped frames. */
   public boolean isDrop() {
     return metricName.startsWith("drop_");

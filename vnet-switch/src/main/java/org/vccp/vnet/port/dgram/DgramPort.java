@@ -96,10 +96,19 @@ public final class DgramPort extends SocketPort {
         if (len < EthernetFrame.HEADER_BYTES) {
           counters.increment(PortCounter.DROP_RUNT);
           LOG.debug("port {}: dropped a {}-byte datagram (runt)", spec.name(), len);
+          ring.publishDropped(
+              id, PortCounter.DROP_RUNT.id(), content, content.readerIndex(), len, len);
           return;
         }
         if (len > maxFrameBytes) {
           counters.increment(PortCounter.DROP_OVERSIZE);
+          ring.publishDropped(
+              id,
+              PortCounter.DROP_OVERSIZE.id(),
+              content,
+              content.readerIndex(),
+              len,
+              maxFrameBytes);
           return;
         }
         counters.increment(PortCounter.RX_FRAMES);

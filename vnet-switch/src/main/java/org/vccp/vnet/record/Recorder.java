@@ -1,0 +1,368 @@
+package org.vccp.vnet.record;
+
+import com.lmax.disruptor.EventHandler;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Instant;
+import java.util.Arrays;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.vccp.vnet.forwarding.SwitchCommand;
+import org.vccp.vnet.ring.FrameSlot;
+import org.vccp.vnet.status.PortCounter;
+
+/**
+ * The ring's consumer after the forwarder: writes every ingress, egress and drop event, and the
+ * marks it is given, as pcapng (docs/recording-format.md). It never touches the forwarding path:
+ * when it falls behind, the ring fills and ingress waits, so no frame is missing from the file.
+ * Recording starts and stops through {@link SwitchCommand.Record} at a precise point between
+ * frames. An I/O error (disk full) stops recording with the reason in the status; forwarding goes
+ * on.
+ */
+public final class Recorder implements EventHandler<FrameSlot> {
+  private static final Logger LOG = LoggerFactory.getLogger(Recorder.class);
+  private static final long FLUSH_EVERY_NS = 200_000_000L;
+  private static final int FLUSH_BYTES = 512 * 1024;
+  private static final int BUFFER_BYTES = 4 * 1024 * 1024;
+
+  private final String version;
+  private final Consumer<Boolean> stampIngress;
+  private final String[] names;
+  private final String[] descriptions;
+  private final boolean[] live;
+  private final byte[][] dropComments = new byte[PortCounter.values().length][];
+  private final byte[] scratch = new byte[65_535 + 8];
+
+  private RecordingSettings settings;
+  private String run;
+  private PcapngWriter writer;
+  private Path file;
+  private int fileIndex;
+  private long fileOpenedNs;
+  private int[] fileIf;
+  private int marksIf;
+  private long wallOffsetNs;
+  private long lastTs;
+  private long nowNs;
+  private long lastFlushNs;
+  private long events;
+  private long bytesInClosedFiles;
+  private String error;
+
+  /**
+   * @param maxPorts the ring's port id range
+   * @param version written into each file's section header
+   * @param stampIngress turns the ingress timestamps on the ring on and off
+   */
+  public Recorder(int maxPorts, String version, Consumer<Boolean> stampIngress) {
+    this.version = version;
+    this.stampIngress = stampIngress;
+    this.names = new String[maxPorts];
+    this.descriptions = new String[maxPorts];
+    this.live = new boolean[maxPorts];
+    this.fileIf = new int[maxPorts];
+    for (PortCounter c : PortCounter.values()) {
+      if (c.isDrop()) {
+        dropComments[c.id()] = PcapngWriter.utf8("vccp:drop reason=" + c.metricName());
+      }
+    }
+  }
+
+  @Override
+  public void onBatchStart(long batchSize, long queueDepth) {
+    if (writer != null) {
+      nowNs = System.nanoTime();
+    }
+  }
+
+  @Override
+  public void onEvent(FrameSlot slot, long sequence, boolean endOfBatch) {
+    try {
+      if (slot.kind == FrameSlot.KIND_COMMAND) {
+        onCommand((SwitchCommand) slot.command);
+      } else if (writer != null) {
+        record(slot, sequence);
+      }
+      if (endOfBatch && writer != null) {
+        if (writer.buffered() >= FLUSH_BYTES || nowNs - lastFlushNs >= FLUSH_EVERY_NS) {
+          writer.flush();
+          lastFlushNs = nowNs;
+        }
+      }
+    } catch (UncheckedIOException e) {
+      fail(e.getCause());
+    }
+  }
+
+  @Override
+  public void onShutdown() {
+    stop();
+  }
+
+  private void onCommand(SwitchCommand command) {
+    if (command instanceof SwitchCommand.AddPort c) {
+      int id = c.port().id();
+      names[id] = c.port().spec().name();
+      descriptions[id] = c.port().spec().toFlag();
+      live[id] = true;
+      fileIf[id] = -1;
+      if (writer != null) {
+        interfaceOf(id);
+      }
+    } else if (command instanceof SwitchCommand.RemovePort c) {
+      live[c.portId()] = false;
+    } else if (command instanceof SwitchCommand.Record c) {
+      if (c.settings() == null) {
+        stop();
+      } else {
+        start(c.settings());
+      }
+      c.done().complete(status());
+    } else if (command instanceof SwitchCommand.RecordStatus c) {
+      c.done().complete(status());
+    } else if (command instanceof SwitchCommand.Mark c) {
+      boolean on = writer != null;
+      if (on) {
+        writeMark(c.text());
+      }
+      c.done().complete(on);
+    } else if (command instanceof SwitchCommand.Tick && writer != null) {
+      nowNs = System.nanoTime();
+      rotateIfDue();
+      writer.flush();
+      lastFlushNs = nowNs;
+    }
+  }
+
+  private RecordingStatus status() {
+    return new RecordingStatus(
+        writer != null,
+        run,
+        file,
+        fileIndex + (writer != null ? 1 : 0),
+        events,
+        bytesInClosedFiles + (writer != null ? writer.bytesWritten() : 0),
+        error);
+  }
+
+  private void start(RecordingSettings s) {
+    stop();
+    settings = s;
+    run = String.format("%012x", ThreadLocalRandom.current().nextLong() & 0xFFFF_FFFF_FFFFL);
+    fileIndex = 0;
+    events = 0;
+    bytesInClosedFiles = 0;
+    error = null;
+    Instant now = Instant.now();
+    nowNs = System.nanoTime();
+    wallOffsetNs = now.getEpochSecond() * 1_000_000_000L + now.getNano() - nowNs;
+    lastTs = 0;
+    try {
+      Files.createDirectories(s.dir());
+      openFile();
+    } catch (IOException | UncheckedIOException e) {
+      fail(e instanceof UncheckedIOException u ? u.getCause() : e);
+      return;
+    }
+    stampIngress.accept(true);
+    LOG.info("recording to {} (run {})", s.dir(), run);
+  }
+
+  private void openFile() throws IOException {
+    file =
+        settings
+            .dir()
+            .resolve(String.format("%s-%s-%06d.pcapng", settings.switchName(), run, fileIndex));
+    writer =
+        new PcapngWriter(
+            FileChannel.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE),
+            BUFFER_BYTES);
+    fileOpenedNs = nowNs;
+    lastFlushNs = nowNs;
+    writer.writeSectionHeader(
+        "vccp " + version,
+        String.format(
+            "vccp-recording run=%s index=%06d switch=%s started=%s",
+            run, fileIndex, settings.switchName(), Instant.now()));
+    Arrays.fill(fileIf, -1);
+    marksIf = -1;
+    for (int id = 0; id < live.length; id++) {
+      if (live[id]) {
+        interfaceOf(id);
+      }
+    }
+  }
+
+  private void closeFile() {
+    PcapngWriter w = writer;
+    writer = null;
+    bytesInClosedFiles += w.bytesWritten();
+    w.close();
+  }
+
+  private void stop() {
+    if (writer == null) {
+      return;
+    }
+    stampIngress.accept(false);
+    try {
+      closeFile();
+      LOG.info(
+          "recording stopped: {} events in {} file(s) in {}",
+          events,
+          fileIndex + 1,
+          settings.dir());
+    } catch (UncheckedIOException e) {
+      fail(e.getCause());
+    }
+  }
+
+  private void fail(Throwable e) {
+    error = "recording to " + (file != null ? file : settings.dir()) + " failed: " + reason(e);
+    LOG.error("{}; recording stopped, forwarding goes on", error);
+    stampIngress.accept(false);
+    PcapngWriter w = writer;
+    writer = null;
+    if (w != null) {
+      try {
+        w.close();
+      } catch (RuntimeException ignored) {
+        // already failing: the file keeps what reached it
+      }
+    }
+  }
+
+  private static String reason(Throwable e) {
+    if (e instanceof java.nio.file.FileAlreadyExistsException f) {
+      return f.getFile() + " exists and is not a directory (or the file name is taken)";
+    }
+    if (e instanceof java.nio.file.FileSystemException f && f.getReason() != null) {
+      return f.getFile() + ": " + f.getReason();
+    }
+    return e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName();
+  }
+
+  private void rotateIfDue() {
+    boolean bySize = settings.rotateBytes() > 0 && writer.bytesWritten() >= settings.rotateBytes();
+    boolean byTime = settings.rotateNs() > 0 && nowNs - fileOpenedNs >= settings.rotateNs();
+    if (bySize || byTime) {
+      closeFile();
+      fileIndex++;
+      try {
+        openFile();
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+    }
+  }
+
+  private int interfaceOf(int portId) {
+    int ifId = fileIf[portId];
+    if (ifId < 0) {
+      String name = names[portId] != null ? names[portId] : "port" + portId;
+      ifId =
+          writer.addInterface(
+              name, descriptions[portId], PcapngWriter.LINKTYPE_ETHERNET, settings.snapLen());
+      fileIf[portId] = ifId;
+    }
+    return ifId;
+  }
+
+  private long timestamp(long monoNs) {
+    long ts = wallOffsetNs + monoNs;
+    if (ts < lastTs) {
+      ts = lastTs;
+    }
+    lastTs = ts;
+    return ts;
+  }
+
+  private void record(FrameSlot slot, long id) {
+    rotateIfDue();
+    int snap = settings.snapLen();
+    int len = slot.length;
+    int in = slot.ingressPortId;
+    if (slot.kind == FrameSlot.KIND_DROPPED) {
+      packet(
+          in,
+          timestamp(slot.receivedNs),
+          slot.data,
+          len,
+          snap,
+          0,
+          id,
+          dropComments[slot.dropReason]);
+      return;
+    }
+    packet(
+        in, timestamp(slot.receivedNs), slot.data, len, snap, PcapngWriter.FLAGS_INBOUND, id, null);
+    long out = timestamp(slot.forwardedNs);
+    if (slot.dropReason != FrameSlot.NOT_DROPPED) {
+      packet(in, out, slot.data, len, snap, 0, id, dropComments[slot.dropReason]);
+    }
+    for (int i = 0; i < slot.egressCount; i++) {
+      int edit = slot.egressEdits[i];
+      if (edit == FrameSlot.EDIT_NONE) {
+        packet(
+            slot.egressPorts[i], out, slot.data, len, snap, PcapngWriter.FLAGS_OUTBOUND, id, null);
+      } else {
+        int edited = retag(slot.data, len, edit);
+        packet(
+            slot.egressPorts[i], out, scratch, edited, snap, PcapngWriter.FLAGS_OUTBOUND, id, null);
+      }
+    }
+    for (int i = 0; i < slot.droppedCount; i++) {
+      packet(
+          slot.droppedPorts[i],
+          out,
+          slot.data,
+          len,
+          snap,
+          0,
+          id,
+          dropComments[slot.droppedReasons[i]]);
+    }
+  }
+
+  /** Copies the frame into {@link #scratch} as it leaves a port with this VLAN edit. */
+  private int retag(byte[] f, int len, int edit) {
+    System.arraycopy(f, 0, scratch, 0, 12);
+    int from = 12;
+    int to = 12;
+    if ((edit & FrameSlot.EDIT_STRIP) != 0) {
+      from += 4;
+    }
+    int tci = edit & 0xFFFF;
+    if (tci != FrameSlot.EDIT_NONE) {
+      scratch[to++] = (byte) 0x81;
+      scratch[to++] = 0x00;
+      scratch[to++] = (byte) (tci >>> 8);
+      scratch[to++] = (byte) tci;
+    }
+    System.arraycopy(f, from, scratch, to, len - from);
+    return to + len - from;
+  }
+
+  private void packet(
+      int portId, long ts, byte[] data, int len, int snap, int flags, long id, byte[] comment) {
+    writer.writePacket(
+        interfaceOf(portId), ts, data, 0, Math.min(len, snap), len, flags, id, comment);
+    events++;
+  }
+
+  private void writeMark(String text) {
+    if (marksIf < 0) {
+      marksIf =
+          writer.addInterface("vccp", "VCCP checkpoint marks", PcapngWriter.LINKTYPE_USER0, 65_535);
+    }
+    byte[] b = PcapngWriter.utf8(text);
+    writer.writePacket(marksIf, timestamp(System.nanoTime()), b, 0, b.length, b.length, -1, -1, b);
+    events++;
+  }
+}

@@ -1,0 +1,61 @@
+package org.vccp.vnet.record;
+
+import java.nio.file.Path;
+
+/**
+ * What and where to record.
+ *
+ * @param dir directory of the pcapng files (created if missing)
+ * @param switchName first part of every file name
+ * @param rotateBytes start a new file once this many bytes are written; 0 = never
+ * @param rotateNs start a new file once the current one is this old; 0 = never
+ * @param snapLen at most this many bytes of each frame are kept (the original length always is)
+ */
+public record RecordingSettings(
+    Path dir, String switchName, long rotateBytes, long rotateNs, int snapLen) {
+  public static final int DEFAULT_SNAP_LEN = 65_535;
+
+  public RecordingSettings {
+    if (dir == null) {
+      throw new IllegalArgumentException("recording needs a directory");
+    }
+    if (rotateBytes < 0 || rotateNs < 0) {
+      throw new IllegalArgumentException("record rotation must not be negative");
+    }
+    if (rotateBytes > 0 && rotateBytes < 64 * 1024) {
+      throw new IllegalArgumentException(
+          "--record-rotate " + rotateBytes + " bytes is too small: use at least 64KiB");
+    }
+    if (snapLen < 14 || snapLen > 65_535) {
+      throw new IllegalArgumentException(
+          "--record-snaplen " + snapLen + " is out of range: use 14..65535");
+    }
+  }
+
+  public static RecordingSettings in(Path dir, String switchName) {
+    return new RecordingSettings(dir, switchName, 0, 0, DEFAULT_SNAP_LEN);
+  }
+
+  /**
+   * Parses a rotation limit: a size ({@code 1GiB}, {@code 500MB}, bytes) or a duration ({@code
+   * 10m}, {@code 30s}, {@code 1h}). Returns {bytes, nanos}, one of them zero.
+   */
+  public static long[] parseRotate(String text) {
+    String t = text.trim();
+    java.util.regex.Matcher m = java.util.regex.Pattern.compile("(\\d+)(s|m|h)").matcher(t);
+    if (m.matches()) {
+      long n = Long.parseLong(m.group(1));
+      long seconds =
+          switch (m.group(2)) {
+            case "s" -> n;
+            case "m" -> n * 60;
+            default -> n * 3600;
+          };
+      if (seconds == 0) {
+        throw new IllegalArgumentException("--record-rotate " + text + ": must be positive");
+      }
+      return new long[] {0, java.util.concurrent.TimeUnit.SECONDS.toNanos(seconds)};
+    }
+    return new long[] {org.vccp.vnet.port.Sizes.parseBytes(t, "--record-rotate"), 0};
+  }
+}

@@ -1,0 +1,79 @@
+package org.vccp.vnet.record;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.vccp.vnet.testing.Tshark;
+
+class PcapngWriterTest {
+  @TempDir Path dir;
+
+  private Path write(int bufferBytes, int packets) throws Exception {
+    Path file = dir.resolve("w.pcapng");
+    try (PcapngWriter w =
+        new PcapngWriter(
+            FileChannel.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE),
+            bufferBytes)) {
+      w.writeSectionHeader("vccp test", "vccp-recording run=abc index=000000");
+      int g1 = w.addInterface("g1", "g1,listen=unix:/x", PcapngWriter.LINKTYPE_ETHERNET, 65535);
+      int g2 = w.addInterface("g2", null, PcapngWriter.LINKTYPE_ETHERNET, 65535);
+      for (int i = 0; i < packets; i++) {
+        byte[] f = new byte[61 + i % 7];
+        f[0] = (byte) i;
+        long ts = 1_764_100_000_000_000_000L + i * 1_000L;
+        w.writePacket(
+            g1, ts, f, 0, f.length, f.length, PcapngWriter.FLAGS_INBOUND, i, (byte[]) null);
+        w.writePacket(
+            g2, ts + 1, f, 0, f.length, f.length, PcapngWriter.FLAGS_OUTBOUND, i, (byte[]) null);
+      }
+      w.writePacket(g2, 1_764_100_001_000_000_000L, new byte[70000], 0, 65535, 70000, 0, 99, "c");
+    }
+    return file;
+  }
+
+  @Test
+  void blocksChainByTheirLengthsToTheEndOfTheFile() throws Exception {
+    Path file = write(0, 5000);
+    ByteBuffer b = ByteBuffer.wrap(Files.readAllBytes(file)).order(ByteOrder.LITTLE_ENDIAN);
+    int blocks = 0;
+    while (b.remaining() > 0) {
+      int start = b.position();
+      b.getInt();
+      int len = b.getInt();
+      assertThat(len % 4).as("block at %d length aligned", start).isZero();
+      assertThat(b.getInt(start + len - 4)).as("trailing length at %d", start).isEqualTo(len);
+      b.position(start + len);
+      blocks++;
+    }
+    assertThat(blocks).isEqualTo(1 + 2 + 10_000 + 1);
+  }
+
+  @Test
+  void tsharkReadsInterfacesDirectionsIdsCommentsAndLengths() throws Exception {
+    Path file = write(0, 300);
+    List<String[]> rows =
+        Tshark.fields(
+            file,
+            "frame.interface_name",
+            "frame.packet_flags_direction",
+            "frame.len",
+            "frame.cap_len",
+            "frame.comment",
+            "frame.time_epoch");
+    assertThat(rows).hasSize(601);
+    assertThat(rows.get(0)).startsWith("g1", "0x00000001", "61", "61", "");
+    assertThat(rows.get(0)[5]).isEqualTo("1764100000.000000000");
+    assertThat(rows.get(1)).startsWith("g2", "0x00000002", "61", "61");
+    assertThat(rows.get(13)[2]).isEqualTo(String.valueOf(61 + 6 % 7));
+    assertThat(rows.get(600)).startsWith("g2", "0x00000000", "70000", "65535", "c");
+    assertThat(rows.stream().filter(r -> r[0].equals("g1")).count()).isEqualTo(300);
+  }
+}
