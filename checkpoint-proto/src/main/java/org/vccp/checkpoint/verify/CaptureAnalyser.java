@@ -14,14 +14,14 @@ import org.vccp.checkpoint.verify.capture.CaptureReader;
  * Checks plain captures (tcpdump on each tap, or any pcap/pcapng), merged by timestamp, where
  * frames carry no packet id and are matched by content.
  *
- * <p>A MAC address belongs to the interface it is first seen on as a source. A frame seen on
- * the interface that owns its source MAC is <em>sent</em> there; it is expected on the owner of
- * its destination MAC, or on every other interface when the destination is broadcast or
- * multicast. An unknown unicast destination may be flooded: its copies are matched when they
- * appear but not required. A frame seen on any other interface is <em>delivered</em> there and
- * matched, by a 64-bit hash of its bytes, against the frames its source's owner sent to this
- * interface, oldest first. A match past the oldest is delivered ahead of the frames it
- * overtook; those are reordered when they come, lost when the window passes them.
+ * <p>A MAC address belongs to the interface it is first seen on as a source. A frame seen on the
+ * interface that owns its source MAC is <em>sent</em> there; it is expected on the owner of its
+ * destination MAC, or on every other interface when the destination is broadcast or multicast. An
+ * unknown unicast destination may be flooded: its copies are matched when they appear but not
+ * required. A frame seen on any other interface is <em>delivered</em> there and matched, by a
+ * 64-bit hash of its bytes, against the frames its source's owner sent to this interface, oldest
+ * first. A match past the oldest is delivered ahead of the frames it overtook; those are reordered
+ * when they come, lost when the window passes them.
  */
 final class CaptureAnalyser {
   private static final int RECENT = 256;
@@ -137,8 +137,18 @@ final class CaptureAnalyser {
     int len = r.capturedLength();
     int linkType = r.captureInterface().linkType();
     if (!Frames.isEthernet(linkType) || len < 14) {
-      flows.observe(port * 2, channels.point(port, false), false, linkType, a, off, len, ts, file,
-          r.frameNumber(), r.packetId());
+      flows.observe(
+          port * 2,
+          channels.point(port, false),
+          false,
+          linkType,
+          a,
+          off,
+          len,
+          ts,
+          file,
+          r.frameNumber(),
+          r.packetId());
       return;
     }
     long src = Frames.srcMac(a, off, len);
@@ -168,13 +178,33 @@ final class CaptureAnalyser {
         }
         expire(pq, ts);
       }
-      flows.observe(port * 2, channels.point(port, false), false, linkType, a, off, len, ts, file,
-          r.frameNumber(), r.packetId());
+      flows.observe(
+          port * 2,
+          channels.point(port, false),
+          false,
+          linkType,
+          a,
+          off,
+          len,
+          ts,
+          file,
+          r.frameNumber(),
+          r.packetId());
     } else {
       report.egress++;
       deliver(pending(owner, port), hash, ts, file, r.frameNumber(), r.packetId());
-      flows.observe(port * 2 + 1, channels.point(port, true), true, linkType, a, off, len, ts,
-          file, r.frameNumber(), r.packetId());
+      flows.observe(
+          port * 2 + 1,
+          channels.point(port, true),
+          true,
+          linkType,
+          a,
+          off,
+          len,
+          ts,
+          file,
+          r.frameNumber(),
+          r.packetId());
     }
   }
 
@@ -196,13 +226,26 @@ final class CaptureAnalyser {
       if (d >= 0) {
         ch.stats.duplicates++;
         findings.add(
-            new Finding("channel", "duplicate", Severity.ERROR, ch.name(), null, -1,
-                List.of(new FrameRef(files.get(file), frame, pid),
+            new Finding(
+                "channel",
+                "duplicate",
+                Severity.ERROR,
+                ch.name(),
+                null,
+                -1,
+                List.of(
+                    new FrameRef(files.get(file), frame, pid),
                     new FrameRef(files.get(q.recentFile[d]), q.recentFrame[d], -1)),
                 "same bytes delivered again"));
       } else {
         findings.add(
-            new Finding("channel", "unmatched", Severity.WARNING, ch.name(), null, -1,
+            new Finding(
+                "channel",
+                "unmatched",
+                Severity.WARNING,
+                ch.name(),
+                null,
+                -1,
                 List.of(new FrameRef(files.get(file), frame, pid)),
                 "delivered frame was not seen sent on " + ch.name().split("->")[0]));
       }
@@ -212,8 +255,15 @@ final class CaptureAnalyser {
     if (q.overtaken[i]) {
       ch.stats.reordered++;
       findings.add(
-          new Finding("channel", "reordered", Severity.ERROR, ch.name(), null, -1,
-              List.of(new FrameRef(files.get(file), frame, pid),
+          new Finding(
+              "channel",
+              "reordered",
+              Severity.ERROR,
+              ch.name(),
+              null,
+              -1,
+              List.of(
+                  new FrameRef(files.get(file), frame, pid),
                   new FrameRef(files.get(ch.lastFile), ch.lastFrame, -1),
                   new FrameRef(files.get(q.file[i]), q.frame[i], q.pid[i])),
               "frame delivered after a frame sent later"));
@@ -234,8 +284,7 @@ final class CaptureAnalyser {
   }
 
   private void expire(Pending q, long now) {
-    while (q.size() > 0
-        && (now - q.ts[q.head] > ctx.windowNs || q.size() > ctx.windowFrames)) {
+    while (q.size() > 0 && (now - q.ts[q.head] > ctx.windowNs || q.size() > ctx.windowFrames)) {
       expireHead(q, false);
     }
   }
@@ -249,9 +298,17 @@ final class CaptureAnalyser {
       } else {
         ch.stats.lost++;
         findings.add(
-            new Finding("channel", "lost", Severity.ERROR, ch.name(), null, -1,
+            new Finding(
+                "channel",
+                "lost",
+                Severity.ERROR,
+                ch.name(),
+                null,
+                -1,
                 List.of(new FrameRef(files.get(q.file[h]), q.frame[h], q.pid[h])),
-                "frame sent on " + ch.name().split("->")[0] + " never appeared on "
+                "frame sent on "
+                    + ch.name().split("->")[0]
+                    + " never appeared on "
                     + ch.name().split("->")[1]));
       }
     }

@@ -82,8 +82,10 @@ final class Channels {
   /** One channel's FIFO position and counts. */
   static final class Channel {
     final ChannelStats stats;
+
     /** Highest packet id delivered so far in the current run, and where. */
     long lastId = -1;
+
     int lastFile;
     long lastFrame;
 

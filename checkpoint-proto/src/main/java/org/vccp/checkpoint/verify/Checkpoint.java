@@ -15,14 +15,16 @@ import org.vccp.checkpoint.verify.capture.CaptureReader;
 import org.vccp.checkpoint.verify.capture.PcapngReader;
 
 /**
- * A committed checkpoint as {@code vccp verify} needs it: epoch, the recording run it belongs
- * to, and the channel state of every port read from its {@code channel-<port>.pcapng} files.
+ * A committed checkpoint as {@code vccp verify} needs it: epoch, the recording run it belongs to,
+ * and the channel state of every port read from its {@code channel-<port>.pcapng} files.
  */
 final class Checkpoint {
   final Path dir;
   final long epoch;
+
   /** The recording run id, or null when the switch was not recording. */
   final String run;
+
   /** Receiving port name to its channel-state frames, in file order. */
   final Map<String, List<Entry>> channels = new LinkedHashMap<>();
 
@@ -57,16 +59,19 @@ final class Checkpoint {
     }
     JsonNode rec = root.path("recording");
     Checkpoint c =
-        new Checkpoint(dir, root.path("epoch").asLong(), rec.isObject() ? rec.path("run").asText(null) : null);
+        new Checkpoint(
+            dir, root.path("epoch").asLong(), rec.isObject() ? rec.path("run").asText(null) : null);
     for (JsonNode ch : root.path("channels")) {
       String port = ch.path("port").asText(null);
       String file = ch.path("file").asText(null);
       if (port == null || file == null) {
-        throw new CaptureFormatException(manifest, 0, "a channels entry lacks \"port\" or \"file\"");
+        throw new CaptureFormatException(
+            manifest, 0, "a channels entry lacks \"port\" or \"file\"");
       }
       Path p = dir.resolve(file).normalize();
       if (!p.startsWith(dir.normalize())) {
-        throw new CaptureFormatException(manifest, 0, "channel file " + file + " is outside the checkpoint");
+        throw new CaptureFormatException(
+            manifest, 0, "channel file " + file + " is outside the checkpoint");
       }
       c.channels.put(port, readChannel(p));
     }

@@ -5,8 +5,8 @@ import java.util.List;
 /**
  * One result of a check.
  *
- * @param check the check that made it: {@code channel}, {@code checkpoint}, {@code restore},
- *     {@code tcp}, {@code udp}
+ * @param check the check that made it: {@code channel}, {@code checkpoint}, {@code restore}, {@code
+ *     tcp}, {@code udp}
  * @param kind what was found, e.g. {@code lost}, {@code duplicate}, {@code orphan}
  * @param channel {@code ingress->egress} port names, or null
  * @param flow the 5-tuple and observation point of a TCP/UDP flow, or null

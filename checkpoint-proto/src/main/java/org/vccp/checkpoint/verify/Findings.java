@@ -14,9 +14,9 @@ import java.util.Map;
 import java.util.TreeMap;
 
 /**
- * Where every check puts its findings: counts them by check and kind, streams each one to the
- * JSON report as it comes (so memory does not grow with their number) and keeps the first
- * {@code keepLimit} for the human summary and for tests.
+ * Where every check puts its findings: counts them by check and kind, streams each one to the JSON
+ * report as it comes (so memory does not grow with their number) and keeps the first {@code
+ * keepLimit} for the human summary and for tests.
  */
 public final class Findings implements Closeable {
   private final JsonGenerator json;

@@ -3,16 +3,16 @@ package org.vccp.checkpoint.verify;
 import java.util.List;
 
 /**
- * The TCP and UDP checks: one stream state per flow direction (5-tuple) and observation point
- * (a port's ingress, where the guest sent, or its egress, where the switch delivered). TCP:
+ * The TCP and UDP checks: one stream state per flow direction (5-tuple) and observation point (a
+ * port's ingress, where the guest sent, or its egress, where the switch delivered). TCP:
  * retransmissions, holes (a sequence range never seen at that point though later data was),
  * out-of-order segments. UDP with a recognised sequence payload: gaps, duplicates, reorders.
  *
- * <p>Holes and gaps stay open for the context's time window after they appear, so a late
- * segment turns them into a reorder; when the window passes or the input ends they are
- * reported. Severity: anything at a delivery point is an error except retransmissions, which
- * a guest's TCP makes on its own (warnings); at a sending point holes and gaps are errors
- * (frames lost between guest and switch) and out-of-order/retransmissions are warnings.
+ * <p>Holes and gaps stay open for the context's time window after they appear, so a late segment
+ * turns them into a reorder; when the window passes or the input ends they are reported. Severity:
+ * anything at a delivery point is an error except retransmissions, which a guest's TCP makes on its
+ * own (warnings); at a sending point holes and gaps are errors (frames lost between guest and
+ * switch) and out-of-order/retransmissions are warnings.
  */
 final class FlowChecker {
   private static final int MAX_OPEN = 32;
@@ -166,8 +166,10 @@ final class FlowChecker {
     if ((flags & 0x04) != 0) {
       return;
     }
-    int segLen = Math.max(0, l4Len - dataOff) + ((flags & 0x02) != 0 ? 1 : 0)
-        + ((flags & 0x01) != 0 ? 1 : 0);
+    int segLen =
+        Math.max(0, l4Len - dataOff)
+            + ((flags & 0x02) != 0 ? 1 : 0)
+            + ((flags & 0x01) != 0 ? 1 : 0);
     if (segLen == 0) {
       return;
     }
@@ -196,13 +198,23 @@ final class FlowChecker {
     } else {
       int segEnd = seq + segLen;
       if (s.fill(seq, segEnd)) {
-        report(s, "out-of-order", delivery ? Severity.ERROR : Severity.WARNING,
+        report(
+            s,
+            "out-of-order",
+            delivery ? Severity.ERROR : Severity.WARNING,
             "segment seq " + u32(seq) + "+" + segLen + " arrived after later data",
-            file, frame, packetId);
+            file,
+            frame,
+            packetId);
       } else if (segLen > 1 || d != -1) {
-        report(s, "retransmission", Severity.WARNING,
+        report(
+            s,
+            "retransmission",
+            Severity.WARNING,
             "segment seq " + u32(seq) + "+" + segLen + " repeats data already seen",
-            file, frame, packetId);
+            file,
+            frame,
+            packetId);
       }
       if (segEnd - (int) s.next > 0) {
         s.next = segEnd;
@@ -231,15 +243,21 @@ final class FlowChecker {
       s.next = seq + 1;
       s.markSeen(seq);
     } else if (seq >= s.next - Stream.SEEN_BITS && s.seen(seq)) {
-      report(s, "duplicate", Severity.ERROR, "sequence " + seq + " seen again", file, frame,
-          packetId);
+      report(
+          s, "duplicate", Severity.ERROR, "sequence " + seq + " seen again", file, frame, packetId);
     } else {
       s.fill(seq, seq + 1);
       if (seq >= s.next - Stream.SEEN_BITS) {
         s.markSeen(seq);
       }
-      report(s, "reordered", Severity.ERROR,
-          "sequence " + seq + " arrived after " + (s.next - 1), file, frame, packetId);
+      report(
+          s,
+          "reordered",
+          Severity.ERROR,
+          "sequence " + seq + " arrived after " + (s.next - 1),
+          file,
+          frame,
+          packetId);
     }
   }
 
@@ -255,15 +273,32 @@ final class FlowChecker {
     long from = s.openStart[i];
     long to = s.openEnd[i];
     if (s.tcp) {
-      report(s, "hole", Severity.ERROR,
-          "bytes " + u32((int) from) + ".." + u32((int) (to - 1)) + " (" + (int) (to - from)
+      report(
+          s,
+          "hole",
+          Severity.ERROR,
+          "bytes "
+              + u32((int) from)
+              + ".."
+              + u32((int) (to - 1))
+              + " ("
+              + (int) (to - from)
               + ") never seen, later data was",
-          s.openFile[i], s.openFrame[i], s.openPid[i]);
+          s.openFile[i],
+          s.openFrame[i],
+          s.openPid[i]);
     } else {
-      report(s, "gap", Severity.ERROR,
+      report(
+          s,
+          "gap",
+          Severity.ERROR,
           (to - from == 1 ? "sequence " + from : "sequences " + from + ".." + (to - 1))
-              + " never seen, " + to + " was",
-          s.openFile[i], s.openFrame[i], s.openPid[i]);
+              + " never seen, "
+              + to
+              + " was",
+          s.openFile[i],
+          s.openFrame[i],
+          s.openPid[i]);
     }
   }
 
@@ -281,17 +316,23 @@ final class FlowChecker {
 
   private void report(
       Stream s, String kind, Severity severity, String msg, int file, long frame, long pid) {
-    if (!s.delivery && severity == Severity.ERROR && !kind.equals("hole")
-        && !kind.equals("gap")) {
+    if (!s.delivery && severity == Severity.ERROR && !kind.equals("hole") && !kind.equals("gap")) {
       severity = Severity.WARNING;
     }
     findings.add(
-        new Finding(s.tcp ? "tcp" : "udp", kind, severity, null, s.flow, -1,
-            List.of(new FrameRef(files.get(file), frame, pid)), msg));
+        new Finding(
+            s.tcp ? "tcp" : "udp",
+            kind,
+            severity,
+            null,
+            s.flow,
+            -1,
+            List.of(new FrameRef(files.get(file), frame, pid)),
+            msg));
   }
 
-  private static String flowName(byte[] a, int ip, long family, int l4, String proto,
-      String point) {
+  private static String flowName(
+      byte[] a, int ip, long family, int l4, String proto, String point) {
     String src;
     String dst;
     if (family == 4) {
@@ -301,8 +342,17 @@ final class FlowChecker {
       src = Frames.ipv6String(a, ip + 8);
       dst = Frames.ipv6String(a, ip + 24);
     }
-    return src + ":" + Frames.u16(a, l4) + " > " + dst + ":" + Frames.u16(a, l4 + 2) + " "
-        + proto + " at " + point;
+    return src
+        + ":"
+        + Frames.u16(a, l4)
+        + " > "
+        + dst
+        + ":"
+        + Frames.u16(a, l4 + 2)
+        + " "
+        + proto
+        + " at "
+        + point;
   }
 
   private static long u32(int v) {
@@ -316,8 +366,10 @@ final class FlowChecker {
     final boolean delivery;
     final String flow;
     boolean started;
+
     /** TCP: next expected sequence (32-bit, wrapping); UDP: highest seen + 1. */
     long next;
+
     long lastTs;
     int openCount;
     final long[] openStart = new long[MAX_OPEN];

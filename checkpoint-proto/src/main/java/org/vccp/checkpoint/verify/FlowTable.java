@@ -3,9 +3,9 @@ package org.vccp.checkpoint.verify;
 import java.util.function.Consumer;
 
 /**
- * Open-addressing map from a three-long key (addresses, ports and protocol, observation point)
- * to a flow's state, so looking a flow up makes no key object. Holds at most {@code maxFlows};
- * when full, the caller evicts (see {@link #removeIf}).
+ * Open-addressing map from a three-long key (addresses, ports and protocol, observation point) to a
+ * flow's state, so looking a flow up makes no key object. Holds at most {@code maxFlows}; when
+ * full, the caller evicts (see {@link #removeIf}).
  */
 final class FlowTable<V> {
   private long[] k1;

@@ -3,8 +3,8 @@ package org.vccp.checkpoint.verify;
 import org.vccp.checkpoint.verify.capture.CaptureInterface;
 
 /**
- * Static readers over a captured frame in a byte array (no objects): where the Ethernet
- * header is for the capture's link type, the MAC addresses, and the IP and transport headers.
+ * Static readers over a captured frame in a byte array (no objects): where the Ethernet header is
+ * for the capture's link type, the MAC addresses, and the IP and transport headers.
  *
  * <pre>
  *   Ethernet: dst(6) src(6) [0x8100 tci(2)]* type(2) payload
@@ -59,8 +59,8 @@ final class Frames {
   }
 
   /**
-   * Offset of the network-layer header, with the ethertype in the high 16 bits of the
-   * returned long and the offset in the low 32 bits; -1 when there is none.
+   * Offset of the network-layer header, with the ethertype in the high 16 bits of the returned long
+   * and the offset in the low 32 bits; -1 when there is none.
    */
   static long network(int linkType, byte[] a, int off, int len) {
     int p;
@@ -104,7 +104,9 @@ final class Frames {
   }
 
   static int i32(byte[] a, int i) {
-    return ((a[i] & 0xff) << 24) | ((a[i + 1] & 0xff) << 16) | ((a[i + 2] & 0xff) << 8)
+    return ((a[i] & 0xff) << 24)
+        | ((a[i + 1] & 0xff) << 16)
+        | ((a[i + 2] & 0xff) << 8)
         | (a[i + 3] & 0xff);
   }
 
@@ -113,7 +115,12 @@ final class Frames {
   }
 
   static String ipv4String(int ip) {
-    return ((ip >>> 24) & 0xff) + "." + ((ip >>> 16) & 0xff) + "." + ((ip >>> 8) & 0xff) + "."
+    return ((ip >>> 24) & 0xff)
+        + "."
+        + ((ip >>> 16) & 0xff)
+        + "."
+        + ((ip >>> 8) & 0xff)
+        + "."
         + (ip & 0xff);
   }
 

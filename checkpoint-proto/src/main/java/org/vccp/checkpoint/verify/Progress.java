@@ -4,8 +4,7 @@ import java.io.PrintStream;
 
 /**
  * Progress over the total input bytes: a one-line bar on a terminal ({@link #bar}), nothing
- * otherwise ({@link #NONE}). Updated every few thousand frames, redrawn at most 10 times a
- * second.
+ * otherwise ({@link #NONE}). Updated every few thousand frames, redrawn at most 10 times a second.
  */
 public interface Progress {
   Progress NONE =

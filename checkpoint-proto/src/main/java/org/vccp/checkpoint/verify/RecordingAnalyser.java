@@ -14,21 +14,21 @@ import org.vccp.checkpoint.verify.capture.CaptureReader;
 import org.vccp.checkpoint.verify.capture.PcapngReader;
 
 /**
- * Checks one VCCP recording run (its files in index order, one event stream): channels,
- * checkpoint cuts, channel state and, in a restored run, the replay.
+ * Checks one VCCP recording run (its files in index order, one event stream): channels, checkpoint
+ * cuts, channel state and, in a restored run, the replay.
  *
- * <p>Frames are matched by packet id, the ingress sequence number. Pending frames live in a
- * ring indexed by id modulo the window, so memory is fixed by {@code windowFrames}; a frame
- * leaves the ring when the window moves past it (by count or by time), and if no event at any
- * port resolved it by then (egress, drop, hold) it is lost. Held frames move to per-port hold
- * queues until released, bounded by the switch's own hold queues.
+ * <p>Frames are matched by packet id, the ingress sequence number. Pending frames live in a ring
+ * indexed by id modulo the window, so memory is fixed by {@code windowFrames}; a frame leaves the
+ * ring when the window moves past it (by count or by time), and if no event at any port resolved it
+ * by then (egress, drop, hold) it is lost. Held frames move to per-port hold queues until released,
+ * bounded by the switch's own hold queues.
  *
- * <p>Cuts come from marks: a frame's sender epoch is the last epoch whose cut of its ingress
- * port preceded its ingress. A delivery to Q of a frame whose sender epoch is newer than Q's
- * is an orphan candidate, confirmed when Q's cut of that epoch comes. Channel state of Q in
- * epoch E is what a pre-cut sender had sent to Q that Q's guest had not got at Q's cut: held
- * at the cut, within the last {@code outq} stream bytes before it, or held or delivered after
- * it until the epoch ends (commit or abort).
+ * <p>Cuts come from marks: a frame's sender epoch is the last epoch whose cut of its ingress port
+ * preceded its ingress. A delivery to Q of a frame whose sender epoch is newer than Q's is an
+ * orphan candidate, confirmed when Q's cut of that epoch comes. Channel state of Q in epoch E is
+ * what a pre-cut sender had sent to Q that Q's guest had not got at Q's cut: held at the cut,
+ * within the last {@code outq} stream bytes before it, or held or delivered after it until the
+ * epoch ends (commit or abort).
  */
 final class RecordingAnalyser {
   private static final int RECENT = 64;
@@ -69,8 +69,10 @@ final class RecordingAnalyser {
   private final List<Recent> recent = new ArrayList<>();
   private final Set<Integer> livePorts = new HashSet<>();
   private final Map<Long, Epoch> epochs = new LinkedHashMap<>();
+
   /** Epochs with at least one cut and not yet committed or aborted. */
   private final List<Epoch> open = new ArrayList<>();
+
   private Restore restore;
 
   RecordingAnalyser(
@@ -180,7 +182,13 @@ final class RecordingAnalyser {
     String comment = r.comment();
     if (id < 0) {
       findings.add(
-          new Finding("channel", "no-packet-id", Severity.WARNING, null, null, -1,
+          new Finding(
+              "channel",
+              "no-packet-id",
+              Severity.WARNING,
+              null,
+              null,
+              -1,
               List.of(ref(file, r.frameNumber(), -1)),
               "event in a VCCP recording without epb_packetid; skipped"));
       return;
@@ -261,8 +269,18 @@ final class RecordingAnalyser {
     rOwner[s] = owner;
     rCut[s] = cutEpoch[port];
     report.ingress++;
-    flows.observe(port * 2, channels.point(port, false), false,
-        r.captureInterface().linkType(), a, off, len, ts, file, r.frameNumber(), id);
+    flows.observe(
+        port * 2,
+        channels.point(port, false),
+        false,
+        r.captureInterface().linkType(),
+        a,
+        off,
+        len,
+        ts,
+        file,
+        r.frameNumber(),
+        id);
   }
 
   private int slot(long id) {
@@ -311,9 +329,15 @@ final class RecordingAnalyser {
         return;
       }
       findings.add(
-          new Finding("channel", "release-without-hold", Severity.WARNING,
-              channels.name(rPort[s]) + "->" + channels.name(port), null, -1,
-              List.of(ref(file, r.frameNumber(), id)), "frame released but never held here"));
+          new Finding(
+              "channel",
+              "release-without-hold",
+              Severity.WARNING,
+              channels.name(rPort[s]) + "->" + channels.name(port),
+              null,
+              -1,
+              List.of(ref(file, r.frameNumber(), id)),
+              "frame released but never held here"));
       deliver(r, file, port, id, true);
       return;
     }
@@ -325,9 +349,18 @@ final class RecordingAnalyser {
       Channels.Channel ch = channels.get(h.from, port);
       ch.stats.delivered++;
       fifo(ch, id, file, r.frameNumber());
-      flows.observe(port * 2 + 1, channels.point(port, true), true,
-          r.captureInterface().linkType(), r.array(), r.dataOffset(), r.capturedLength(),
-          r.timestampNs(), file, r.frameNumber(), id);
+      flows.observe(
+          port * 2 + 1,
+          channels.point(port, true),
+          true,
+          r.captureInterface().linkType(),
+          r.array(),
+          r.dataOffset(),
+          r.capturedLength(),
+          r.timestampNs(),
+          file,
+          r.frameNumber(),
+          id);
     }
   }
 
@@ -373,16 +406,31 @@ final class RecordingAnalyser {
     if (restore != null) {
       restore.newer(from, port, file, frame, id);
     }
-    flows.observe(port * 2 + 1, channels.point(port, true), true,
-        r.captureInterface().linkType(), r.array(), r.dataOffset(), r.capturedLength(),
-        r.timestampNs(), file, frame, id);
+    flows.observe(
+        port * 2 + 1,
+        channels.point(port, true),
+        true,
+        r.captureInterface().linkType(),
+        r.array(),
+        r.dataOffset(),
+        r.capturedLength(),
+        r.timestampNs(),
+        file,
+        frame,
+        id);
   }
 
   private void fifo(Channels.Channel ch, long id, int file, long frame) {
     if (ch.lastId > id) {
       ch.stats.reordered++;
       findings.add(
-          new Finding("channel", "reordered", Severity.ERROR, ch.name(), null, -1,
+          new Finding(
+              "channel",
+              "reordered",
+              Severity.ERROR,
+              ch.name(),
+              null,
+              -1,
               List.of(ref(file, frame, id), ref(ch.lastFile, ch.lastFrame, ch.lastId)),
               "frame id " + id + " delivered after the later frame id " + ch.lastId));
     } else {
@@ -395,7 +443,13 @@ final class RecordingAnalyser {
   private void duplicate(Channels.Channel ch, int s, int file, long frame, long id) {
     ch.stats.duplicates++;
     findings.add(
-        new Finding("channel", "duplicate", Severity.ERROR, ch.name(), null, -1,
+        new Finding(
+            "channel",
+            "duplicate",
+            Severity.ERROR,
+            ch.name(),
+            null,
+            -1,
             List.of(ref(file, frame, id), ref(rFile[s], rFrame[s], id)),
             "frame id " + id + " delivered more than once"));
   }
@@ -403,14 +457,30 @@ final class RecordingAnalyser {
   private void unmatched(CaptureReader r, int file, int port, long id, String what) {
     if (firstId >= 0 && id >= firstId && id >= lowId) {
       findings.add(
-          new Finding("channel", "unmatched", Severity.ERROR, "?->" + channels.name(port), null,
-              -1, List.of(ref(file, r.frameNumber(), id)),
+          new Finding(
+              "channel",
+              "unmatched",
+              Severity.ERROR,
+              "?->" + channels.name(port),
+              null,
+              -1,
+              List.of(ref(file, r.frameNumber(), id)),
               "frame id " + id + " " + what + " but never seen at ingress"));
     } else if (firstId >= 0 && id >= firstId) {
       findings.add(
-          new Finding("channel", "outside-window", Severity.WARNING, "?->" + channels.name(port),
-              null, -1, List.of(ref(file, r.frameNumber(), id)),
-              "frame id " + id + " " + what + " after it left the analysis window; raise --window"));
+          new Finding(
+              "channel",
+              "outside-window",
+              Severity.WARNING,
+              "?->" + channels.name(port),
+              null,
+              -1,
+              List.of(ref(file, r.frameNumber(), id)),
+              "frame id "
+                  + id
+                  + " "
+                  + what
+                  + " after it left the analysis window; raise --window"));
     } else {
       report.beforeRecording++;
     }
@@ -434,9 +504,18 @@ final class RecordingAnalyser {
     }
     ch.stats.lost++;
     findings.add(
-        new Finding("channel", "lost", Severity.ERROR, ch.name(), null, -1,
+        new Finding(
+            "channel",
+            "lost",
+            Severity.ERROR,
+            ch.name(),
+            null,
+            -1,
             List.of(ref(rFile[s], rFrame[s], id)),
-            "frame id " + id + " entered at " + channels.name(from)
+            "frame id "
+                + id
+                + " entered at "
+                + channels.name(from)
                 + " and was never delivered, dropped or held"));
   }
 
@@ -445,8 +524,12 @@ final class RecordingAnalyser {
   private void mark(CaptureReader r, int file) {
     String text = r.comment();
     if (text == null) {
-      text = new String(r.array(), r.dataOffset(), r.capturedLength(),
-          java.nio.charset.StandardCharsets.UTF_8);
+      text =
+          new String(
+              r.array(),
+              r.dataOffset(),
+              r.capturedLength(),
+              java.nio.charset.StandardCharsets.UTF_8);
     }
     VccpText t = VccpText.parse(text);
     if (t == null || !t.kind().equals("mark")) {
@@ -504,7 +587,13 @@ final class RecordingAnalyser {
       if (o.to == port) {
         report.orphans++;
         findings.add(
-            new Finding("checkpoint", "orphan", Severity.ERROR, o.channel, null, e.number,
+            new Finding(
+                "checkpoint",
+                "orphan",
+                Severity.ERROR,
+                o.channel,
+                null,
+                e.number,
                 List.of(o.delivery, o.ingress, where),
                 "frame sent after its sender's cut was delivered before the receiver's cut"));
       }
@@ -558,9 +647,19 @@ final class RecordingAnalyser {
           if (!actIds.contains(f.id)) {
             report.channelStateProblems++;
             findings.add(
-                new Finding("checkpoint", "lost-at-checkpoint", Severity.ERROR, chName, null,
-                    e.number, List.of(f.where),
-                    "frame id " + f.id + " was in flight to " + to + " at the cut but is not in "
+                new Finding(
+                    "checkpoint",
+                    "lost-at-checkpoint",
+                    Severity.ERROR,
+                    chName,
+                    null,
+                    e.number,
+                    List.of(f.where),
+                    "frame id "
+                        + f.id
+                        + " was in flight to "
+                        + to
+                        + " at the cut but is not in "
                         + c.dir.resolve("channel-" + to + ".pcapng")));
           } else {
             expCommon.add(f.id);
@@ -571,9 +670,16 @@ final class RecordingAnalyser {
           if (!expIds.contains(x.packetId())) {
             report.channelStateProblems++;
             findings.add(
-                new Finding("checkpoint", "extra-in-channel-state", Severity.ERROR, chName, null,
-                    e.number, List.of(x.ref()),
-                    "channel file holds frame id " + x.packetId()
+                new Finding(
+                    "checkpoint",
+                    "extra-in-channel-state",
+                    Severity.ERROR,
+                    chName,
+                    null,
+                    e.number,
+                    List.of(x.ref()),
+                    "channel file holds frame id "
+                        + x.packetId()
                         + " that the recording does not show in flight at the cut"));
           } else {
             actCommon.add(x);
@@ -583,10 +689,19 @@ final class RecordingAnalyser {
           if (expCommon.get(i) != actCommon.get(i).packetId()) {
             report.channelStateProblems++;
             findings.add(
-                new Finding("checkpoint", "channel-state-order", Severity.ERROR, chName, null,
-                    e.number, List.of(actCommon.get(i).ref()),
-                    "channel file has frame id " + actCommon.get(i).packetId() + " where id "
-                        + expCommon.get(i) + " was queued"));
+                new Finding(
+                    "checkpoint",
+                    "channel-state-order",
+                    Severity.ERROR,
+                    chName,
+                    null,
+                    e.number,
+                    List.of(actCommon.get(i).ref()),
+                    "channel file has frame id "
+                        + actCommon.get(i).packetId()
+                        + " where id "
+                        + expCommon.get(i)
+                        + " was queued"));
             break;
           }
         }
@@ -620,9 +735,17 @@ final class RecordingAnalyser {
     }
     restore.unknown = true;
     findings.add(
-        new Finding("restore", "no-channel-state", Severity.WARNING, null, null, epoch,
+        new Finding(
+            "restore",
+            "no-channel-state",
+            Severity.WARNING,
+            null,
+            null,
+            epoch,
             List.of(where),
-            "run restored from epoch " + epoch + " but neither its checkpoint (--checkpoint)"
+            "run restored from epoch "
+                + epoch
+                + " but neither its checkpoint (--checkpoint)"
                 + " nor the recording of the run it was taken in is given; replays not checked"));
   }
 
@@ -636,13 +759,29 @@ final class RecordingAnalyser {
     ensurePort(from);
     Channels.Channel ch = channels.get(from, port);
     ch.stats.delivered++;
-    flows.observe(port * 2 + 1, channels.point(port, true), true,
-        r.captureInterface().linkType(), r.array(), r.dataOffset(), r.capturedLength(),
-        r.timestampNs(), file, r.frameNumber(), id);
+    flows.observe(
+        port * 2 + 1,
+        channels.point(port, true),
+        true,
+        r.captureInterface().linkType(),
+        r.array(),
+        r.dataOffset(),
+        r.capturedLength(),
+        r.timestampNs(),
+        file,
+        r.frameNumber(),
+        id);
     if (restore == null || restore.epoch != epoch) {
       findings.add(
-          new Finding("restore", "replay-without-restore", Severity.ERROR, ch.name(), null, epoch,
-              List.of(where), "replay of epoch " + epoch + " outside a run restored from it"));
+          new Finding(
+              "restore",
+              "replay-without-restore",
+              Severity.ERROR,
+              ch.name(),
+              null,
+              epoch,
+              List.of(where),
+              "replay of epoch " + epoch + " outside a run restored from it"));
       return;
     }
     if (restore.unknown) {
@@ -653,15 +792,27 @@ final class RecordingAnalyser {
     if (i < 0) {
       report.replayProblems++;
       findings.add(
-          new Finding("restore", "replay-not-in-channel-state", Severity.ERROR, ch.name(), null,
-              epoch, List.of(where),
+          new Finding(
+              "restore",
+              "replay-not-in-channel-state",
+              Severity.ERROR,
+              ch.name(),
+              null,
+              epoch,
+              List.of(where),
               "replayed frame (original id " + original + ") is not in the channel state"));
       return;
     }
     if (x.replayedAt[i] != null) {
       report.replayProblems++;
       findings.add(
-          new Finding("restore", "replayed-twice", Severity.ERROR, ch.name(), null, epoch,
+          new Finding(
+              "restore",
+              "replayed-twice",
+              Severity.ERROR,
+              ch.name(),
+              null,
+              epoch,
               List.of(where, x.replayedAt[i], x.source.get(i)),
               "channel-state frame (original id " + original + ") replayed more than once"));
       return;
@@ -671,14 +822,27 @@ final class RecordingAnalyser {
     if (x.newer != null) {
       report.replayProblems++;
       findings.add(
-          new Finding("restore", "replayed-after-newer", Severity.ERROR, ch.name(), null, epoch,
+          new Finding(
+              "restore",
+              "replayed-after-newer",
+              Severity.ERROR,
+              ch.name(),
+              null,
+              epoch,
               List.of(where, x.newer, x.source.get(i)),
-              "channel-state frame (original id " + original
+              "channel-state frame (original id "
+                  + original
                   + ") replayed after a newer frame on the same channel"));
     } else if (i < x.next) {
       report.replayProblems++;
       findings.add(
-          new Finding("restore", "replayed-out-of-order", Severity.ERROR, ch.name(), null, epoch,
+          new Finding(
+              "restore",
+              "replayed-out-of-order",
+              Severity.ERROR,
+              ch.name(),
+              null,
+              epoch,
               List.of(where, x.source.get(i)),
               "channel-state frame (original id " + original + ") replayed after a later one"));
     }
@@ -704,9 +868,16 @@ final class RecordingAnalyser {
           if (x.replayedAt[i] == null) {
             report.replayProblems++;
             findings.add(
-                new Finding("restore", "not-replayed", Severity.ERROR, x.channel, null,
-                    restore.epoch, List.of(x.source.get(i)),
-                    "channel-state frame (original id " + x.ids.get(i)
+                new Finding(
+                    "restore",
+                    "not-replayed",
+                    Severity.ERROR,
+                    x.channel,
+                    null,
+                    restore.epoch,
+                    List.of(x.source.get(i)),
+                    "channel-state frame (original id "
+                        + x.ids.get(i)
                         + ") was never replayed in the restored run"));
           }
         }
@@ -777,8 +948,8 @@ final class RecordingAnalyser {
     }
 
     /**
-     * Frames whose bytes lie at least partly in the last {@code outq} bytes written, oldest
-     * first. Each frame counts its length plus the 4-byte stream length prefix.
+     * Frames whose bytes lie at least partly in the last {@code outq} bytes written, oldest first.
+     * Each frame counts its length plus the 4-byte stream length prefix.
      */
     List<StateFrame> lastBytes(long outq, long epoch, RecordingAnalyser a) {
       List<StateFrame> out = new ArrayList<>();

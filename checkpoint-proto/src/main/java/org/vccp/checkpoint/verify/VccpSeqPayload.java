@@ -1,9 +1,8 @@
 package org.vccp.checkpoint.verify;
 
 /**
- * The {@code VCCPSEQ} payloads: text {@code "VCCPSEQ <decimal>"} followed by anything (a
- * space, newline or end), or binary {@code "VCCPSEQ\0"} followed by a 64-bit big-endian
- * number.
+ * The {@code VCCPSEQ} payloads: text {@code "VCCPSEQ <decimal>"} followed by anything (a space,
+ * newline or end), or binary {@code "VCCPSEQ\0"} followed by a 64-bit big-endian number.
  */
 public final class VccpSeqPayload implements SequencePayload {
   private static final byte[] MAGIC = {'V', 'C', 'C', 'P', 'S', 'E', 'Q'};

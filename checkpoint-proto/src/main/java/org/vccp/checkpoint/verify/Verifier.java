@@ -15,17 +15,17 @@ import org.vccp.checkpoint.verify.capture.CaptureFormatException;
 import org.vccp.checkpoint.verify.capture.CaptureReader;
 
 /**
- * {@code vccp verify} as a library call: sorts the inputs into VCCP recording runs (by the
- * section comment {@code vccp-recording run=... index=...}), checkpoint directories and plain
- * captures; checks each run in start order, so a restored run finds the channel state of the
- * run it was restored from, then the plain captures merged by timestamp.
+ * {@code vccp verify} as a library call: sorts the inputs into VCCP recording runs (by the section
+ * comment {@code vccp-recording run=... index=...}), checkpoint directories and plain captures;
+ * checks each run in start order, so a restored run finds the channel state of the run it was
+ * restored from, then the plain captures merged by timestamp.
  */
 public final class Verifier {
   private Verifier() {}
 
   /**
-   * Runs every check. Throws {@link CaptureFormatException} (or another IOException) when an
-   * input cannot be read; the report otherwise.
+   * Runs every check. Throws {@link CaptureFormatException} (or another IOException) when an input
+   * cannot be read; the report otherwise.
    */
   public static VerifyReport run(VerifyContext ctx, PrintStream progressOut) throws IOException {
     ctx.validate();
@@ -82,25 +82,38 @@ public final class Verifier {
       List<String> files = new ArrayList<>();
       Map<Long, RecordingAnalyser.Epoch> epochs = new HashMap<>();
       List<String> order = new ArrayList<>(runs.keySet());
-      order.sort((a, b) -> {
-        int c = runStart.get(a).compareTo(runStart.get(b));
-        return c != 0 ? c : a.compareTo(b);
-      });
+      order.sort(
+          (a, b) -> {
+            int c = runStart.get(a).compareTo(runStart.get(b));
+            return c != 0 ? c : a.compareTo(b);
+          });
       for (String run : order) {
         TreeMap<Long, Path> indexed = runs.get(run);
         long expect = indexed.firstKey();
         for (Map.Entry<Long, Path> e : indexed.entrySet()) {
           if (e.getKey() != expect) {
             findings.add(
-                new Finding("input", "missing-file", Severity.WARNING, null, null, -1, List.of(),
-                    "run " + run + " has no file with index " + expect + " before "
-                        + e.getValue() + "; events across the gap are not checked as one"));
+                new Finding(
+                    "input",
+                    "missing-file",
+                    Severity.WARNING,
+                    null,
+                    null,
+                    -1,
+                    List.of(),
+                    "run "
+                        + run
+                        + " has no file with index "
+                        + expect
+                        + " before "
+                        + e.getValue()
+                        + "; events across the gap are not checked as one"));
           }
           expect = e.getKey() + 1;
         }
         FlowChecker flows = new FlowChecker(ctx, findings, files);
-        new RecordingAnalyser(ctx, findings, channels, files, flows, checkpoints, epochs,
-                progress, report)
+        new RecordingAnalyser(
+                ctx, findings, channels, files, flows, checkpoints, epochs, progress, report)
             .analyse(run, new ArrayList<>(indexed.values()));
         flows.finish();
         addFlows(report, flows);
@@ -116,9 +129,19 @@ public final class Verifier {
         RecordingAnalyser.Epoch e = epochs.get(c.epoch);
         if (e == null && !runs.isEmpty()) {
           findings.add(
-              new Finding("checkpoint", "not-in-recording", Severity.WARNING, null, null, c.epoch,
+              new Finding(
+                  "checkpoint",
+                  "not-in-recording",
+                  Severity.WARNING,
+                  null,
+                  null,
+                  c.epoch,
                   List.of(),
-                  "checkpoint " + c.dir + " (epoch " + c.epoch + ") has no committed marks in the"
+                  "checkpoint "
+                      + c.dir
+                      + " (epoch "
+                      + c.epoch
+                      + ") has no committed marks in the"
                       + " recordings given; its channel state was not checked"));
         }
       }

@@ -8,11 +8,11 @@ import java.util.List;
  * Every setting of {@code vccp verify}, with its default, validated in one place.
  *
  * <ul>
- *   <li>{@code graceNs}: frames recorded this close to a run's last event and not yet
- *       delivered are "in flight at end", not lost (default 1 s).
+ *   <li>{@code graceNs}: frames recorded this close to a run's last event and not yet delivered are
+ *       "in flight at end", not lost (default 1 s).
  *   <li>{@code windowFrames}, {@code windowNs}: how long a frame stays pending before an
- *       undelivered one counts as lost, and a TCP hole or UDP gap stays open before it is
- *       reported (defaults 1,048,576 frames and 10 s). They bound the analyser's memory.
+ *       undelivered one counts as lost, and a TCP hole or UDP gap stays open before it is reported
+ *       (defaults 1,048,576 frames and 10 s). They bound the analyser's memory.
  *   <li>{@code maxFlows}: flows kept before idle ones are closed (default 1,000,000).
  * </ul>
  */

@@ -71,11 +71,7 @@ public final class VerifyReport {
   public void print(PrintStream out, int maxFindings) {
     out.printf(
         "vccp verify: %,d files, %,d runs, %,d frames in %.2f s (%,.0f frames/s)%n",
-        files,
-        runs,
-        frames,
-        elapsedNs / 1e9,
-        elapsedNs > 0 ? frames / (elapsedNs / 1e9) : 0.0);
+        files, runs, frames, elapsedNs / 1e9, elapsedNs > 0 ? frames / (elapsedNs / 1e9) : 0.0);
     out.printf(
         "%-28s %10s %10s %8s %8s %8s %9s %9s%n",
         "CHANNEL", "SENT", "DELIVERED", "DROPPED", "LOST", "DUPS", "REORDERED", "IN-FLIGHT");
@@ -102,16 +98,15 @@ public final class VerifyReport {
     out.printf(
         "checkpoints: %d checked, %d orphans, %d channel-state problems; restores: %d checked,"
             + " %d replays, %d replay problems%n",
-        checkpointsChecked, orphans, channelStateProblems, restoresChecked, replays,
+        checkpointsChecked,
+        orphans,
+        channelStateProblems,
+        restoresChecked,
+        replays,
         replayProblems);
     out.printf(
         "tcp: %d flows, %d segments, %d findings; udp-seq: %d flows, %d datagrams, %d findings%n",
-        tcpFlows,
-        tcpSegments,
-        count("tcp/"),
-        udpFlows,
-        udpDatagrams,
-        count("udp/"));
+        tcpFlows, tcpSegments, count("tcp/"), udpFlows, udpDatagrams, count("udp/"));
     for (Map.Entry<String, Long> e : findings.counts().entrySet()) {
       out.printf("  %-36s %,d%n", e.getKey(), e.getValue());
     }
@@ -126,7 +121,10 @@ public final class VerifyReport {
     out.println(
         findings.errors() == 0
             ? "verdict: CLEAN (" + findings.warnings() + " warnings)"
-            : "verdict: VIOLATIONS (" + findings.errors() + " errors, " + findings.warnings()
+            : "verdict: VIOLATIONS ("
+                + findings.errors()
+                + " errors, "
+                + findings.warnings()
                 + " warnings)");
   }
 

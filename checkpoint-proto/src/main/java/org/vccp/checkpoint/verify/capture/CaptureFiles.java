@@ -25,8 +25,11 @@ public final class CaptureFiles {
     if (n < 4) {
       throw new CaptureFormatException(path, 0, "too short for a capture file (" + n + " bytes)");
     }
-    int be = ((head[0] & 0xff) << 24) | ((head[1] & 0xff) << 16) | ((head[2] & 0xff) << 8)
-        | (head[3] & 0xff);
+    int be =
+        ((head[0] & 0xff) << 24)
+            | ((head[1] & 0xff) << 16)
+            | ((head[2] & 0xff) << 8)
+            | (head[3] & 0xff);
     if (be == PcapngReader.SHB) {
       return new PcapngReader(path);
     }

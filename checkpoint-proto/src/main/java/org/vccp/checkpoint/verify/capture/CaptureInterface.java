@@ -1,8 +1,8 @@
 package org.vccp.checkpoint.verify.capture;
 
 /**
- * One capture interface: a pcapng Interface Description Block, or the single implicit
- * interface of a classic pcap file. Converts the file's timestamp units to nanoseconds.
+ * One capture interface: a pcapng Interface Description Block, or the single implicit interface of
+ * a classic pcap file. Converts the file's timestamp units to nanoseconds.
  */
 public final class CaptureInterface {
   public static final int LINKTYPE_ETHERNET = 1;
@@ -19,8 +19,8 @@ public final class CaptureInterface {
   private final long offsetNs;
 
   /**
-   * @param tsresol the pcapng {@code if_tsresol} byte (6 when absent): most significant bit 0
-   *     means 10^-n seconds, 1 means 2^-n seconds
+   * @param tsresol the pcapng {@code if_tsresol} byte (6 when absent): most significant bit 0 means
+   *     10^-n seconds, 1 means 2^-n seconds
    * @param tsoffsetSeconds the pcapng {@code if_tsoffset}, added to every timestamp
    */
   public CaptureInterface(

@@ -6,9 +6,8 @@ import java.nio.file.Path;
 
 /**
  * A pull reader of the packet records of one capture file. {@link #next()} moves to the next
- * packet; the accessors describe it until the following call. Packet bytes are in {@link
- * #array()} at {@link #dataOffset()}, valid only until the next call: no object is made per
- * packet.
+ * packet; the accessors describe it until the following call. Packet bytes are in {@link #array()}
+ * at {@link #dataOffset()}, valid only until the next call: no object is made per packet.
  */
 public interface CaptureReader extends Closeable {
   /** Advances to the next packet; false at the end of the file. */

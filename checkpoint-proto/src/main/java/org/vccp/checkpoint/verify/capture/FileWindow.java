@@ -9,9 +9,9 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 
 /**
- * A sliding window of a file in one reusable heap buffer: readers ask for the next {@code n}
- * bytes to be contiguous in {@link #array()} and then read them with absolute gets. The
- * buffer grows only when a single block is larger than it (bounded by the caller).
+ * A sliding window of a file in one reusable heap buffer: readers ask for the next {@code n} bytes
+ * to be contiguous in {@link #array()} and then read them with absolute gets. The buffer grows only
+ * when a single block is larger than it (bounded by the caller).
  *
  * <pre>
  *   array(): [ consumed | pos ..... limit | free ]
@@ -69,8 +69,8 @@ final class FileWindow implements Closeable {
   }
 
   /**
-   * Makes {@code n} bytes from the current position contiguous in the array. Returns how many
-   * are available: {@code n}, or fewer only at end of file.
+   * Makes {@code n} bytes from the current position contiguous in the array. Returns how many are
+   * available: {@code n}, or fewer only at end of file.
    */
   int ensure(int n) throws IOException {
     if (limit - pos >= n) {

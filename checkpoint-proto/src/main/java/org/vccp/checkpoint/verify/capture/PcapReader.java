@@ -6,9 +6,8 @@ import java.nio.file.Path;
 
 /**
  * Streaming reader of classic libpcap files: microsecond ({@code 0xa1b2c3d4}) and nanosecond
- * ({@code 0xa1b23c4d}) magics in either byte order. One implicit interface named after the
- * file; the link type is kept as is (Ethernet, Linux cooked SLL and SLL2 are understood by
- * the analyser).
+ * ({@code 0xa1b23c4d}) magics in either byte order. One implicit interface named after the file;
+ * the link type is kept as is (Ethernet, Linux cooked SLL and SLL2 are understood by the analyser).
  */
 public final class PcapReader implements CaptureReader {
   static final int MAGIC_MICROS = 0xa1b2c3d4;
@@ -37,7 +36,8 @@ public final class PcapReader implements CaptureReader {
       }
       in.order(ByteOrder.LITTLE_ENDIAN);
       int magic = in.getInt(0);
-      if (magic == Integer.reverseBytes(MAGIC_MICROS) || magic == Integer.reverseBytes(MAGIC_NANOS)) {
+      if (magic == Integer.reverseBytes(MAGIC_MICROS)
+          || magic == Integer.reverseBytes(MAGIC_NANOS)) {
         in.order(ByteOrder.BIG_ENDIAN);
         magic = in.getInt(0);
       }

@@ -8,15 +8,15 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Streaming reader of pcapng files (the IETF opsawg pcapng draft): any number of sections in
- * either byte order; Interface Description Blocks with {@code if_name}, {@code
- * if_description}, {@code if_tsresol} and {@code if_tsoffset}; Enhanced, Simple and obsolete
- * Packet Blocks with {@code epb_flags}, {@code epb_packetid} and {@code opt_comment}. Name
- * resolution, statistics, custom and unknown blocks are skipped by their length.
+ * Streaming reader of pcapng files (the IETF opsawg pcapng draft): any number of sections in either
+ * byte order; Interface Description Blocks with {@code if_name}, {@code if_description}, {@code
+ * if_tsresol} and {@code if_tsoffset}; Enhanced, Simple and obsolete Packet Blocks with {@code
+ * epb_flags}, {@code epb_packetid} and {@code opt_comment}. Name resolution, statistics, custom and
+ * unknown blocks are skipped by their length.
  *
- * <p>Every block is checked before it is used (type, length a multiple of 4, leading and
- * trailing lengths equal, fields inside the block, interface ids defined); anything else is a
- * {@link CaptureFormatException} with the block's byte offset.
+ * <p>Every block is checked before it is used (type, length a multiple of 4, leading and trailing
+ * lengths equal, fields inside the block, interface ids defined); anything else is a {@link
+ * CaptureFormatException} with the block's byte offset.
  */
 public final class PcapngReader implements CaptureReader {
   static final int SHB = 0x0A0D0D0A;
@@ -25,6 +25,7 @@ public final class PcapngReader implements CaptureReader {
   static final int SPB = 3;
   static final int EPB = 6;
   static final int BYTE_ORDER_MAGIC = 0x1A2B3C4D;
+
   /** Larger blocks are taken for corruption rather than read into memory. */
   static final int MAX_BLOCK_BYTES = 64 << 20;
 
@@ -140,8 +141,7 @@ public final class PcapngReader implements CaptureReader {
     if (avail < len) {
       throw error(
           String.format(
-              "truncated block type 0x%08X: needs %d bytes, file ends after %d",
-              type, len, avail));
+              "truncated block type 0x%08X: needs %d bytes, file ends after %d", type, len, avail));
     }
     long trailer = in.getUnsignedInt(in.pos() + len - 4);
     if (trailer != length) {
