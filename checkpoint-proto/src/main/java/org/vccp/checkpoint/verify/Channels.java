@@ -75,6 +75,13 @@ final class Channels {
     return c;
   }
 
+  /** Starts a new run: packet ids restart, so every channel's FIFO position does. */
+  void newRun() {
+    for (Channel c : inOrder) {
+      c.lastId = -1;
+    }
+  }
+
   List<Channel> all() {
     return inOrder;
   }

@@ -111,6 +111,7 @@ final class RecordingAnalyser {
 
   /** Reads a run's files in order and checks them. */
   void analyse(String runId, List<Path> runFiles) throws IOException {
+    channels.newRun();
     for (Path path : runFiles) {
       int fileIdx = files.size();
       files.add(path.toString());
