@@ -71,6 +71,11 @@ final class CaptureAnalyser {
         live[i] = readers[i].next();
         portOf.add(new HashMap<>());
       }
+      for (int i = 0; i < n; i++) {
+        if (live[i]) {
+          port(readers[i], portOf.get(i), paths.get(i), i);
+        }
+      }
       long count = 0;
       while (true) {
         int best = -1;

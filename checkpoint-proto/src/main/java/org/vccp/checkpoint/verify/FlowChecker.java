@@ -121,19 +121,22 @@ final class FlowChecker {
         return;
       }
       long seq = -1;
+      long stream = 0;
       for (SequencePayload f : formats) {
         seq = f.sequence(a, l4 + 8, payloadLen);
         if (seq >= 0) {
+          stream = f.stream(a, l4 + 8, payloadLen);
           break;
         }
       }
       if (seq < 0) {
         return;
       }
-      long k2 = ((long) Frames.i32(a, l4) << 32) | (17L << 8) | family;
+      long k2 = ((long) Frames.i32(a, l4) << 32) | ((stream & 0xffff) << 16) | (17L << 8) | family;
       Stream s = table.get(k1, k2, pointId);
       if (s == null) {
-        s = new Stream(false, delivery, flowName(a, p, family, l4, "udp", pointName));
+        String name = flowName(a, p, family, l4, "udp", pointName);
+        s = new Stream(false, delivery, stream == 0 ? name : name + " stream " + stream);
         table.put(k1, k2, pointId, s);
         udpFlows++;
       }

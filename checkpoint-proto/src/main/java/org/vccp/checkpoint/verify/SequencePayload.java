@@ -14,4 +14,12 @@ public interface SequencePayload {
    * in this format.
    */
   long sequence(byte[] a, int off, int len);
+
+  /**
+   * Which of several numbered streams on one 5-tuple the payload belongs to (e.g. a flow id);
+   * called only when {@link #sequence} recognised it. 0 when the format has no such field.
+   */
+  default long stream(byte[] a, int off, int len) {
+    return 0;
+  }
 }

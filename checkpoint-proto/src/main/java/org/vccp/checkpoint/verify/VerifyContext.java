@@ -30,7 +30,7 @@ public final class VerifyContext {
 
   /** The UDP sequence formats recognised unless the caller sets others. */
   public static List<SequencePayload> defaultPayloads() {
-    return new ArrayList<>(List.of(new VccpSeqPayload()));
+    return new ArrayList<>(List.of(new UdpSeqPayload(), new VccpSeqPayload()));
   }
 
   /** Checks every setting; throws IllegalArgumentException naming the one that is wrong. */
