@@ -15,7 +15,7 @@ import java.util.List;
  * switch) and out-of-order/retransmissions are warnings.
  */
 final class FlowChecker {
-  private static final int MAX_OPEN = 32;
+  private static final int MAX_OPEN = 16;
 
   private final VerifyContext ctx;
   private final Findings findings;
@@ -26,7 +26,6 @@ final class FlowChecker {
   private long udpFlows;
   private long tcpSegments;
   private long udpDatagrams;
-  private long lastEvictNs;
 
   FlowChecker(VerifyContext ctx, Findings findings, List<String> files) {
     this.ctx = ctx;
@@ -143,11 +142,22 @@ final class FlowChecker {
       udpDatagrams++;
       udp(s, seq, ts, file, frame, packetId);
     }
-    if (ts - lastEvictNs > ctx.windowNs && table.size() > ctx.maxFlows) {
-      lastEvictNs = ts;
-      long horizon = ts - ctx.windowNs;
-      table.removeIf(s -> s.lastTs < horizon, s -> closeAll(s));
+    if (table.size() > ctx.maxFlows) {
+      shrink(ts);
     }
+  }
+
+  /**
+   * Keeps the flow table bounded: closes (reporting their open holes and gaps) the flows idle for
+   * the window, and if that is not enough the least recently seen half.
+   */
+  private void shrink(long now) {
+    long[] last = new long[table.size()];
+    int[] n = {0};
+    table.forEach(s -> last[n[0]++] = s.lastTs);
+    java.util.Arrays.sort(last, 0, n[0]);
+    long horizon = Math.max(now - ctx.windowNs, last[n[0] / 2]);
+    table.removeIf(s -> s.lastTs <= horizon, this::closeAll);
   }
 
   private void tcp(
@@ -364,7 +374,7 @@ final class FlowChecker {
 
   /** State of one flow direction at one observation point. */
   static final class Stream {
-    static final int SEEN_BITS = 4096;
+    static final int SEEN_BITS = 1024;
     final boolean tcp;
     final boolean delivery;
     final String flow;
@@ -375,12 +385,13 @@ final class FlowChecker {
 
     long lastTs;
     int openCount;
-    final long[] openStart = new long[MAX_OPEN];
-    final long[] openEnd = new long[MAX_OPEN];
-    final long[] openTs = new long[MAX_OPEN];
-    final int[] openFile = new int[MAX_OPEN];
-    final long[] openFrame = new long[MAX_OPEN];
-    final long[] openPid = new long[MAX_OPEN];
+    // Allocated at the first hole or gap: most flows never have one.
+    long[] openStart;
+    long[] openEnd;
+    long[] openTs;
+    int[] openFile;
+    long[] openFrame;
+    long[] openPid;
     private long[] seenBits;
 
     Stream(boolean tcp, boolean delivery, String flow) {
@@ -390,6 +401,14 @@ final class FlowChecker {
     }
 
     void open(long from, long to, long ts, int file, long frame, long pid) {
+      if (openStart == null) {
+        openStart = new long[MAX_OPEN];
+        openEnd = new long[MAX_OPEN];
+        openTs = new long[MAX_OPEN];
+        openFile = new int[MAX_OPEN];
+        openFrame = new long[MAX_OPEN];
+        openPid = new long[MAX_OPEN];
+      }
       if (openCount == MAX_OPEN) {
         // Merge into the newest so memory stays bounded; the report covers the whole range.
         openEnd[openCount - 1] = to;

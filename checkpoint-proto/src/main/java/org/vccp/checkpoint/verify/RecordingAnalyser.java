@@ -67,7 +67,8 @@ final class RecordingAnalyser {
   private long[] cutEpoch = new long[0];
   private final List<Map<Long, Held>> held = new ArrayList<>();
   private final List<Recent> recent = new ArrayList<>();
-  private final Set<Integer> livePorts = new HashSet<>();
+  private boolean[] live = new boolean[8];
+  private int livePorts;
   private final Map<Long, Epoch> epochs = new LinkedHashMap<>();
 
   /** Epochs with at least one cut and not yet committed or aborted. */
@@ -194,7 +195,13 @@ final class RecordingAnalyser {
               "event in a VCCP recording without epb_packetid; skipped"));
       return;
     }
-    livePorts.add(port);
+    if (port >= live.length) {
+      live = java.util.Arrays.copyOf(live, port * 2);
+    }
+    if (!live[port]) {
+      live[port] = true;
+      livePorts++;
+    }
     if (comment == null || !comment.startsWith("vccp:")) {
       if (dir == 1) {
         ingress(r, file, port, id);
@@ -493,7 +500,7 @@ final class RecordingAnalyser {
       return;
     }
     rid[s] = -1;
-    if (rEvents[s] != 0 || (rFlags[s] & CHECK_LOSS) == 0 || livePorts.size() < 2) {
+    if (rEvents[s] != 0 || (rFlags[s] & CHECK_LOSS) == 0 || livePorts < 2) {
       return;
     }
     int from = rPort[s];

@@ -13,7 +13,7 @@ import java.util.List;
  *   <li>{@code windowFrames}, {@code windowNs}: how long a frame stays pending before an
  *       undelivered one counts as lost, and a TCP hole or UDP gap stays open before it is reported
  *       (defaults 1,048,576 frames and 10 s). They bound the analyser's memory.
- *   <li>{@code maxFlows}: flows kept before idle ones are closed (default 1,000,000).
+ *   <li>{@code maxFlows}: flows kept before idle ones are closed (default 200,000).
  * </ul>
  */
 public final class VerifyContext {
@@ -23,7 +23,7 @@ public final class VerifyContext {
   public long graceNs = 1_000_000_000L;
   public int windowFrames = 1 << 20;
   public long windowNs = 10_000_000_000L;
-  public int maxFlows = 1_000_000;
+  public int maxFlows = 200_000;
   public int keepFindings = 10_000;
   public boolean progress;
   public List<SequencePayload> sequencePayloads = defaultPayloads();
