@@ -60,6 +60,11 @@ public final class VirtualSwitch implements AutoCloseable {
             new SystemNanoClock(),
             switchCounters,
             this::publish);
+    forwarder.holdSettings(
+        ctx.holdMemoryBytes,
+        ctx.holdSpillDir != null
+            ? ctx.holdSpillDir
+            : java.nio.file.Path.of(System.getProperty("java.io.tmpdir")));
     FrameRing[] ringRef = new FrameRing[1];
     this.recorder =
         new org.vccp.vnet.record.Recorder(
@@ -169,6 +174,12 @@ public final class VirtualSwitch implements AutoCloseable {
     await(c -> new SwitchCommand.AddStaticMac(vlan, mac, p.id(), c), "add static MAC");
   }
 
+  /** Learns a MAC entry on the named port as if a frame from it had just arrived. */
+  public void learnMac(long mac, String portName, int vlan) {
+    Port p = existing(portName);
+    await(c -> new SwitchCommand.LearnMac(vlan, mac, p.id(), c), "learn MAC");
+  }
+
   /** A consistent copy of the MAC table, read on the forwarder thread. */
   public List<MacTable.Entry> macs() {
     CompletableFuture<List<MacTable.Entry>> f = new CompletableFuture<>();
@@ -195,6 +206,50 @@ public final class VirtualSwitch implements AutoCloseable {
       throw new IllegalStateException(
           what + ": the forwarder did not answer within " + COMMAND_TIMEOUT_MS + " ms");
     }
+  }
+
+  private Port existing(String name) {
+    Port p = ports.get(name);
+    if (p == null) {
+      throw new IllegalArgumentException("no port named " + name + " (see vccp ctl ports)");
+    }
+    return p;
+  }
+
+  /**
+   * Holds a port: from the next frame on, frames to it queue in order (labelled {@code epoch})
+   * instead of being written. Frames already in its egress queue are still written.
+   */
+  public void hold(String port, long epoch) {
+    Port p = existing(port);
+    await(c -> new SwitchCommand.Hold(p.id(), epoch, c), "hold " + port);
+  }
+
+  /**
+   * Ends a hold: the queued frames are written in order before any newer frame to the port. Returns
+   * how many frames were held.
+   */
+  public long release(String port) {
+    Port p = existing(port);
+    CompletableFuture<Long> f = new CompletableFuture<>();
+    publish(new SwitchCommand.Release(p.id(), f));
+    return get(f, "release " + port);
+  }
+
+  /** The port's held frames, oldest first (its channel state while held). */
+  public List<org.vccp.vnet.hold.HeldFrame> heldFrames(String port) {
+    Port p = existing(port);
+    CompletableFuture<List<org.vccp.vnet.hold.HeldFrame>> f = new CompletableFuture<>();
+    publish(new SwitchCommand.ExportHeld(p.id(), f));
+    return get(f, "read held frames of " + port);
+  }
+
+  /** Appends channel state to a held port's queue; it is written (replayed) on release. */
+  public void loadHeldFrames(String port, List<org.vccp.vnet.hold.HeldFrame> frames) {
+    Port p = existing(port);
+    await(
+        c -> new SwitchCommand.ImportHeld(p.id(), List.copyOf(frames), c),
+        "load channel state of " + port);
   }
 
   /** Starts (or restarts, in a new run) recording; the status says where, or why it failed. */

@@ -28,6 +28,12 @@ public final class SwitchContext {
   public WaitStrategyName waitStrategy = WaitStrategyName.PHASED;
   public Path controlSocket;
 
+  /** Memory per port for held frames before they spill to {@link #holdSpillDir}. */
+  public long holdMemoryBytes = 64L << 20;
+
+  /** Where hold queues spill; null = the JVM's temporary directory. */
+  public Path holdSpillDir;
+
   /** The switch's name: names its recording files (and its control socket by convention). */
   public String name = "vccp";
 

@@ -47,6 +47,15 @@ public final class Forwarder implements EventHandler<FrameSlot> {
   private final int maxFrameBytes;
   private long nowNs;
 
+  private final org.vccp.vnet.hold.HoldQueue[] holds;
+  private final boolean[] held;
+  private final long[] holdEpochs;
+  private long holdMemoryBytes = 64L << 20;
+  private java.nio.file.Path holdSpillDir =
+      java.nio.file.Path.of(System.getProperty("java.io.tmpdir"));
+  private FrameSlot current;
+  private long currentSequence;
+
   /**
    * @param commandSink publishes commands back into the ring (for lossless writable signals)
    */
@@ -63,6 +72,10 @@ public final class Forwarder implements EventHandler<FrameSlot> {
     this.activeIds = new int[n];
     this.dirty = new boolean[n];
     this.dirtyList = new int[n];
+    this.holds = new org.vccp.vnet.hold.HoldQueue[n];
+    this.held = new boolean[n];
+    this.holdEpochs = new long[n];
+    this.current = new FrameSlot(0, 0);
     this.clock = clock;
     this.counters = switchCounters;
     this.commandSink = commandSink;
@@ -70,6 +83,12 @@ public final class Forwarder implements EventHandler<FrameSlot> {
     this.nowNs = clock.nanoTime();
     this.macs =
         new MacTable(settings.macTableCapacity(), settings.agingNs(), nowNs, switchCounters);
+  }
+
+  /** Where hold queues spill past {@code memoryBytes} per port (set before the first hold). */
+  public void holdSettings(long memoryBytes, java.nio.file.Path spillDir) {
+    this.holdMemoryBytes = memoryBytes;
+    this.holdSpillDir = spillDir;
   }
 
   @Override
@@ -80,6 +99,9 @@ public final class Forwarder implements EventHandler<FrameSlot> {
   @Override
   public void onEvent(FrameSlot slot, long sequence, boolean endOfBatch) {
     slot.forwardedNs = nowNs;
+    slot.released = null;
+    current = slot;
+    currentSequence = sequence;
     if (slot.kind == FrameSlot.KIND_FRAME) {
       forward(slot);
     } else if (slot.kind == FrameSlot.KIND_COMMAND) {
@@ -170,6 +192,22 @@ public final class Forwarder implements EventHandler<FrameSlot> {
       insertTci = srcTagged && !strip ? -1 : tci;
     }
     int outLength = slot.length - (strip ? 4 : 0) + (insertTci >= 0 ? 4 : 0);
+    int edit =
+        (strip ? FrameSlot.EDIT_STRIP : 0) | (insertTci >= 0 ? insertTci : FrameSlot.EDIT_NONE);
+    org.vccp.vnet.hold.HoldQueue hold = holds[outId];
+    if (hold != null && (held[outId] || !hold.isEmpty()) && outLength <= maxFrameBytes) {
+      byte[] copy = new byte[outLength];
+      FrameSlot.applyEdit(slot.data, slot.length, edit, copy);
+      Port in = ports[slot.ingressPortId];
+      hold.add(
+          new org.vccp.vnet.hold.HeldFrame(
+              currentSequence, in != null ? in.name() : "?", holdEpochs[outId], false, copy));
+      out.counters().increment(PortCounter.HELD_FRAMES);
+      out.counters().add(PortCounter.HELD_BYTES, outLength);
+      slot.egressEdits[slot.egressCount] = edit | FrameSlot.EDIT_HELD;
+      slot.egressPorts[slot.egressCount++] = outId;
+      return;
+    }
     if (!out.isLinkUp()) {
       out.counters().increment(PortCounter.DROP_NO_PORT);
       droppedAt(slot, outId, PortCounter.DROP_NO_PORT);
@@ -180,8 +218,7 @@ public final class Forwarder implements EventHandler<FrameSlot> {
       droppedAt(slot, outId, PortCounter.DROP_OVERSIZE);
       return;
     }
-    slot.egressEdits[slot.egressCount] =
-        (strip ? FrameSlot.EDIT_STRIP : 0) | (insertTci >= 0 ? insertTci : FrameSlot.EDIT_NONE);
+    slot.egressEdits[slot.egressCount] = edit;
     slot.egressPorts[slot.egressCount++] = outId;
     LosslessOverflow overflow = overflows[outId];
     if (overflow != null && !overflow.isEmpty()) {
@@ -232,19 +269,55 @@ public final class Forwarder implements EventHandler<FrameSlot> {
     }
   }
 
-  private void onEgressWritable(int id) {
-    LosslessOverflow overflow = overflows[id];
+  /** Moves held frames into the port's queue, oldest first, as far as it has room. */
+  private void drainHold(int id) {
+    org.vccp.vnet.hold.HoldQueue q = holds[id];
     Port out = ports[id];
-    if (overflow == null || out == null) {
+    if (overflows[id] != null && !overflows[id].isEmpty()) {
+      requestWritableSignal(id);
       return;
     }
-    if (overflow.moveInto(out.egress()) > 0) {
+    int moved = 0;
+    while (!q.isEmpty()) {
+      org.vccp.vnet.hold.HeldFrame f = q.peek();
+      if (!out.egress().offer(f.frame(), f.frame().length, false, -1)) {
+        break;
+      }
+      q.poll();
+      if (current.released == null) {
+        current.released = new java.util.ArrayList<>();
+        current.releasedPort = id;
+      }
+      current.released.add(f);
+      moved++;
+    }
+    if (moved > 0) {
+      out.counters().add(PortCounter.RELEASED_FRAMES, moved);
       markDirty(id);
     }
-    if (overflow.isEmpty()) {
-      overflow.releaseSenders(this::resumeSender);
-    } else {
+    if (!q.isEmpty()) {
       requestWritableSignal(id);
+    }
+  }
+
+  private void onEgressWritable(int id) {
+    Port out = ports[id];
+    if (out == null) {
+      return;
+    }
+    LosslessOverflow overflow = overflows[id];
+    if (overflow != null && !overflow.isEmpty()) {
+      if (overflow.moveInto(out.egress()) > 0) {
+        markDirty(id);
+      }
+      if (!overflow.isEmpty()) {
+        requestWritableSignal(id);
+        return;
+      }
+      overflow.releaseSenders(this::resumeSender);
+    }
+    if (holds[id] != null && !held[id] && !holds[id].isEmpty()) {
+      drainHold(id);
     }
   }
 
@@ -283,18 +356,79 @@ public final class Forwarder implements EventHandler<FrameSlot> {
       ports[id] = null;
       vlans[id] = null;
       overflows[id] = null;
+      if (holds[id] != null) {
+        holds[id].close();
+        holds[id] = null;
+      }
+      held[id] = false;
       macs.removePort(id);
       c.done().complete(null);
     } else if (command instanceof SwitchCommand.AddStaticMac c) {
       macs.putStatic(c.vlan(), c.mac(), c.portId());
       c.done().complete(null);
+    } else if (command instanceof SwitchCommand.LearnMac c) {
+      if (ports[c.portId()] != null) {
+        macs.learn(c.vlan(), c.mac(), c.portId(), clock.nanoTime());
+      }
+      c.done().complete(null);
     } else if (command instanceof SwitchCommand.Tick) {
       macs.age(clock.nanoTime());
     } else if (command instanceof SwitchCommand.EgressWritable c) {
       onEgressWritable(c.portId());
+    } else if (command instanceof SwitchCommand.Hold c) {
+      hold(c.portId(), c.epoch());
+      c.done().complete(null);
+    } else if (command instanceof SwitchCommand.Release c) {
+      c.done().complete(release(c.portId()));
+    } else if (command instanceof SwitchCommand.ExportHeld c) {
+      org.vccp.vnet.hold.HoldQueue q = holds[c.portId()];
+      c.result().complete(q == null ? List.of() : q.snapshot());
+    } else if (command instanceof SwitchCommand.ImportHeld c) {
+      if (!held[c.portId()]) {
+        c.done()
+            .completeExceptionally(
+                new IllegalStateException("port must be held before channel state is loaded"));
+        return;
+      }
+      for (org.vccp.vnet.hold.HeldFrame f : c.frames()) {
+        holds[c.portId()].add(f);
+      }
+      c.done().complete(null);
     } else if (command instanceof SwitchCommand.ListMacs c) {
       c.result().complete(macs.entries(clock.nanoTime()));
     }
+  }
+
+  private void hold(int id, long epoch) {
+    if (ports[id] == null) {
+      return;
+    }
+    if (holds[id] == null) {
+      holds[id] = new org.vccp.vnet.hold.HoldQueue(ports[id].name(), holdMemoryBytes, holdSpillDir);
+    }
+    held[id] = true;
+    holdEpochs[id] = epoch;
+  }
+
+  private long release(int id) {
+    org.vccp.vnet.hold.HoldQueue q = holds[id];
+    if (q == null || ports[id] == null) {
+      return 0;
+    }
+    held[id] = false;
+    long waiting = q.size();
+    drainHold(id);
+    return waiting;
+  }
+
+  /** Frames in a port's hold queue (forwarder thread only). */
+  public long heldFrames(int portId) {
+    return holds[portId] == null ? 0 : holds[portId].size();
+  }
+
+  /** Whether a port is held now (forwarder thread only). */
+  public boolean isHeld(int portId) {
+    return held[portId];
   }
 
   /** The MAC table, for tests on the forwarder's thread. */

@@ -44,6 +44,31 @@ public sealed interface SwitchCommand {
    */
   record Mark(String text, CompletableFuture<Boolean> done) implements SwitchCommand {}
 
+  /**
+   * From now on frames to the port go, in order, to its hold queue instead of its socket; {@code
+   * epoch} labels them (checkpoint epoch).
+   */
+  record Hold(int portId, long epoch, CompletableFuture<Void> done) implements SwitchCommand {}
+
+  /**
+   * Writes the port's hold queue out in order, before any newer frame to the port, and ends the
+   * hold; completes with the number of frames that were held.
+   */
+  record Release(int portId, CompletableFuture<Long> done) implements SwitchCommand {}
+
+  /** Copies the port's held frames, oldest first (channel state for a checkpoint). */
+  record ExportHeld(int portId, CompletableFuture<List<org.vccp.vnet.hold.HeldFrame>> result)
+      implements SwitchCommand {}
+
+  /** Appends frames (a checkpoint's channel state) to a held port's queue, to be replayed. */
+  record ImportHeld(
+      int portId, List<org.vccp.vnet.hold.HeldFrame> frames, CompletableFuture<Void> done)
+      implements SwitchCommand {}
+
+  /** Learns a MAC entry as if a frame from it had just arrived (restoring a MAC table). */
+  record LearnMac(int vlan, long mac, int portId, CompletableFuture<Void> done)
+      implements SwitchCommand {}
+
   /** Reads the MAC table on the forwarder thread. */
   record ListMacs(CompletableFuture<List<MacTable.Entry>> result) implements SwitchCommand {}
 }

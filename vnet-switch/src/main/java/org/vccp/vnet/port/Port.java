@@ -42,4 +42,21 @@ public interface Port extends AutoCloseable {
 
   @Override
   void close();
+
+  /**
+   * Bytes the switch has taken for this port that its peer has not read yet, as far as the switch
+   * can see: its egress queue, its socket's pending writes, and (where the OS tells) the socket's
+   * send queue. A checkpoint waits for 0 before stopping a held guest.
+   */
+  default long unsentBytes() {
+    return egress().bytesQueued();
+  }
+
+  /**
+   * Completes once everything this port has read from its peer so far is published to the ring
+   * (runs a task on the port's I/O thread behind any read in progress).
+   */
+  default java.util.concurrent.CompletableFuture<Void> syncIngress() {
+    return java.util.concurrent.CompletableFuture.completedFuture(null);
+  }
 }

@@ -38,6 +38,8 @@ public final class Recorder implements EventHandler<FrameSlot> {
   private final boolean[] live;
   private final byte[][] dropComments = new byte[PortCounter.values().length][];
   private final byte[] scratch = new byte[65_535 + 8];
+  private final byte[][] heldComments;
+  private long replayIds;
 
   private RecordingSettings settings;
   private String run;
@@ -67,6 +69,7 @@ public final class Recorder implements EventHandler<FrameSlot> {
     this.descriptions = new String[maxPorts];
     this.live = new boolean[maxPorts];
     this.fileIf = new int[maxPorts];
+    this.heldComments = new byte[maxPorts][];
     for (PortCounter c : PortCounter.values()) {
       if (c.isDrop()) {
         dropComments[c.id()] = PcapngWriter.utf8("vccp:drop reason=" + c.metricName());
@@ -86,6 +89,9 @@ public final class Recorder implements EventHandler<FrameSlot> {
     try {
       if (slot.kind == FrameSlot.KIND_COMMAND) {
         onCommand((SwitchCommand) slot.command);
+        if (slot.released != null && writer != null) {
+          recordReleased(slot);
+        }
       } else if (writer != null) {
         record(slot, sequence);
       }
@@ -115,6 +121,8 @@ public final class Recorder implements EventHandler<FrameSlot> {
       if (writer != null) {
         interfaceOf(id);
       }
+    } else if (command instanceof SwitchCommand.Hold c) {
+      heldComments[c.portId()] = PcapngWriter.utf8("vccp:held epoch=" + c.epoch());
     } else if (command instanceof SwitchCommand.RemovePort c) {
       live[c.portId()] = false;
     } else if (command instanceof SwitchCommand.Record c) {
@@ -308,13 +316,15 @@ public final class Recorder implements EventHandler<FrameSlot> {
     }
     for (int i = 0; i < slot.egressCount; i++) {
       int edit = slot.egressEdits[i];
+      int port = slot.egressPorts[i];
+      boolean held = (edit & FrameSlot.EDIT_HELD) != 0;
+      int flags = held ? PcapngWriter.FLAGS_NOT_DELIVERED : PcapngWriter.FLAGS_OUTBOUND;
+      byte[] comment = held ? heldComments[port] : null;
       if (edit == FrameSlot.EDIT_NONE) {
-        packet(
-            slot.egressPorts[i], out, slot.data, len, snap, PcapngWriter.FLAGS_OUTBOUND, id, null);
+        packet(port, out, slot.data, len, snap, flags, id, comment);
       } else {
-        int edited = retag(slot.data, len, edit);
-        packet(
-            slot.egressPorts[i], out, scratch, edited, snap, PcapngWriter.FLAGS_OUTBOUND, id, null);
+        int edited = FrameSlot.applyEdit(slot.data, len, edit, scratch);
+        packet(port, out, scratch, edited, snap, flags, id, comment);
       }
     }
     for (int i = 0; i < slot.droppedCount; i++) {
@@ -330,24 +340,38 @@ public final class Recorder implements EventHandler<FrameSlot> {
     }
   }
 
-  /** Copies the frame into {@link #scratch} as it leaves a port with this VLAN edit. */
-  private int retag(byte[] f, int len, int edit) {
-    System.arraycopy(f, 0, scratch, 0, 12);
-    int from = 12;
-    int to = 12;
-    if ((edit & FrameSlot.EDIT_STRIP) != 0) {
-      from += 4;
+  private void recordReleased(FrameSlot slot) {
+    long ts = timestamp(slot.forwardedNs);
+    int snap = settings.snapLen();
+    for (org.vccp.vnet.hold.HeldFrame f : slot.released) {
+      byte[] b = f.frame();
+      if (f.replayed()) {
+        packet(
+            slot.releasedPort,
+            ts,
+            b,
+            b.length,
+            snap,
+            PcapngWriter.FLAGS_OUTBOUND,
+            REPLAY_ID_BIT | replayIds++,
+            PcapngWriter.utf8(
+                "vccp:replay epoch=" + f.epoch() + " from=" + f.origin() + " id=" + f.packetId()));
+      } else {
+        packet(
+            slot.releasedPort,
+            ts,
+            b,
+            b.length,
+            snap,
+            PcapngWriter.FLAGS_OUTBOUND,
+            f.packetId(),
+            PcapngWriter.utf8("vccp:release epoch=" + f.epoch()));
+      }
     }
-    int tci = edit & 0xFFFF;
-    if (tci != FrameSlot.EDIT_NONE) {
-      scratch[to++] = (byte) 0x81;
-      scratch[to++] = 0x00;
-      scratch[to++] = (byte) (tci >>> 8);
-      scratch[to++] = (byte) tci;
-    }
-    System.arraycopy(f, from, scratch, to, len - from);
-    return to + len - from;
   }
+
+  /** Bit 62 marks the packet ids of replayed frames, apart from this run's ingress ids. */
+  public static final long REPLAY_ID_BIT = 1L << 62;
 
   private void packet(
       int portId, long ts, byte[] data, int len, int snap, int flags, long id, byte[] comment) {

@@ -25,6 +25,9 @@ public final class FrameSlot {
   /** {@link #egressEdits} bit: the ingress VLAN tag is removed. */
   public static final int EDIT_STRIP = 1 << 16;
 
+  /** {@link #egressEdits} bit: the frame went to the port's hold queue, not to its socket. */
+  public static final int EDIT_HELD = 1 << 17;
+
   /** No drop: the frame was forwarded (or filtered) normally. */
   public static final int NOT_DROPPED = -1;
 
@@ -60,12 +63,47 @@ public final class FrameSlot {
   public int[] droppedReasons;
   public int droppedCount;
 
+  /**
+   * Held frames this command slot wrote out of {@link #releasedPort}'s hold queue, for the
+   * recorder; null when none.
+   */
+  public java.util.List<org.vccp.vnet.hold.HeldFrame> released;
+
+  public int releasedPort;
+
   public FrameSlot(int inlineBytes, int maxPorts) {
     this.data = new byte[inlineBytes];
     this.egressPorts = new int[maxPorts];
     this.egressEdits = new int[maxPorts];
     this.droppedPorts = new int[maxPorts];
     this.droppedReasons = new int[maxPorts];
+  }
+
+  /**
+   * Copies {@code len} bytes of frame {@code f} into {@code dst} as it leaves a port with {@code
+   * edit} (an {@link #egressEdits} value) and returns the new length. {@code dst} needs {@code len
+   * + 4} bytes.
+   */
+  public static int applyEdit(byte[] f, int len, int edit, byte[] dst) {
+    if ((edit & 0x1FFFF) == EDIT_NONE) {
+      System.arraycopy(f, 0, dst, 0, len);
+      return len;
+    }
+    System.arraycopy(f, 0, dst, 0, 12);
+    int from = 12;
+    int to = 12;
+    if ((edit & EDIT_STRIP) != 0) {
+      from += 4;
+    }
+    int tci = edit & 0xFFFF;
+    if (tci != EDIT_NONE) {
+      dst[to++] = (byte) 0x81;
+      dst[to++] = 0x00;
+      dst[to++] = (byte) (tci >>> 8);
+      dst[to++] = (byte) tci;
+    }
+    System.arraycopy(f, from, dst, to, len - from);
+    return to + len - from;
   }
 
   /** Makes {@link #data} able to hold {@code bytes}, growing it at most once per size class. */

@@ -19,7 +19,11 @@ public enum PortCounter {
   DROP_MULTICAST_SOURCE(10, "drop_multicast_source", "Frame with a multicast source MAC"),
   CONNECTS(11, "connects", "Peer connections established"),
   DISCONNECTS(12, "disconnects", "Peer connections closed or lost"),
-  BACKPRESSURE(13, "backpressure", "Times this lossless port paused its senders");
+  BACKPRESSURE(13, "backpressure", "Times this lossless port paused its senders"),
+  HELD_FRAMES(14, "held_frames", "Frames queued in this port's hold queue (checkpoint)"),
+  HELD_BYTES(15, "held_bytes", "Bytes of frames queued in this port's hold queue"),
+  RELEASED_FRAMES(16, "released_frames", "Held frames written out after release, in order"),
+  HOLD_SPILLED_FRAMES(17, "hold_spilled_frames", "Held frames that went to the spill file");
 
   private final int id;
   private final String metricName;
