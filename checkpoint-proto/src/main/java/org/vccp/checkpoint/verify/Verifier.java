@@ -38,6 +38,11 @@ public final class Verifier {
           checkpointDirs.add(in);
         } else {
           captures.addAll(CaptureFiles.list(in));
+          try (java.util.stream.Stream<Path> sub = Files.list(in)) {
+            sub.filter(d -> Files.isRegularFile(d.resolve("MANIFEST.json")))
+                .sorted()
+                .forEach(checkpointDirs::add);
+          }
         }
       } else if (Files.exists(in)) {
         captures.add(in);
