@@ -15,7 +15,11 @@ import org.vccp.vnet.record.PcapngWriter;
  * checkpoint's marks every 2,000,000 frames, and rotation every 1 GiB like the Recorder. Frame
  * sizes cycle 64, 64, 64, 128, 64, 64, 512, 1500 bytes.
  *
- * <p>Usage: {@code SyntheticRecording DIR TOTAL_BYTES}
+ * <p>With {@code --plain} it writes instead what tcpdump on each guest's tap would show: one pcapng
+ * per port without packet ids, marks or rotation, each frame on the sender's file and, 1 us later,
+ * on the receiver's.
+ *
+ * <p>Usage: {@code SyntheticRecording [--plain] DIR TOTAL_BYTES}
  */
 public final class SyntheticRecording {
   private static final int PORTS = 4;
@@ -26,14 +30,16 @@ public final class SyntheticRecording {
   private SyntheticRecording() {}
 
   public static void main(String[] args) throws IOException {
-    if (args.length != 2) {
-      System.err.println("usage: SyntheticRecording DIR TOTAL_BYTES");
+    boolean plain = args.length == 3 && args[0].equals("--plain");
+    if (args.length != (plain ? 3 : 2)) {
+      System.err.println("usage: SyntheticRecording [--plain] DIR TOTAL_BYTES");
       System.exit(2);
     }
-    Path dir = Files.createDirectories(Path.of(args[0]));
-    long total = Long.parseLong(args[1]);
+    int a = plain ? 1 : 0;
+    Path dir = Files.createDirectories(Path.of(args[a]));
+    long total = Long.parseLong(args[a + 1]);
     long start = System.nanoTime();
-    long[] counts = write(dir, total);
+    long[] counts = plain ? writePlain(dir, total) : write(dir, total);
     System.out.printf(
         "wrote %,d bytes, %,d frames (%,d events) in %d files to %s in %.1f s%n",
         counts[0], counts[1], counts[2], counts[3], dir, (System.nanoTime() - start) / 1e9);
@@ -162,6 +168,83 @@ public final class SyntheticRecording {
       index++;
     }
     return new long[] {written, frames, events, index};
+  }
+
+  /** Per-port captures of the same traffic; returns {bytes, frames, events, files}. */
+  static long[] writePlain(Path dir, long totalBytes) throws IOException {
+    PcapngWriter[] w = new PcapngWriter[PORTS + 1];
+    for (int p = 1; p <= PORTS; p++) {
+      w[p] =
+          new PcapngWriter(
+              FileChannel.open(
+                  dir.resolve("tap" + p + ".pcapng"),
+                  StandardOpenOption.CREATE,
+                  StandardOpenOption.WRITE,
+                  StandardOpenOption.TRUNCATE_EXISTING),
+              4 << 20);
+      w[p].writeSectionHeader("synthetic tcpdump", null);
+      w[p].addInterface("tap" + p, null, PcapngWriter.LINKTYPE_ETHERNET, 262144);
+    }
+    byte[][] udp = new byte[PORTS * PORTS][];
+    long[] udpSeq = new long[PORTS * PORTS];
+    byte[] frame = new byte[1500];
+    long ts = 1_800_000_000_000_000_000L;
+    for (int p = 1; p <= PORTS; p++) {
+      byte[] b = eth(0xffffffffffffL, p, 0x88b5, 64);
+      b[20] = (byte) p;
+      w[p].writePacket(0, ts, b, 0, b.length, b.length, -1, -1, (String) null);
+      for (int q = 1; q <= PORTS; q++) {
+        if (q != p) {
+          w[q].writePacket(0, ts + 1000, b, 0, b.length, b.length, -1, -1, (String) null);
+        }
+      }
+      ts += 2000;
+    }
+    long frames = 0;
+    int tcpSeq = 1;
+    long written = 0;
+    while (written < totalBytes) {
+      int size = SIZES[(int) (frames & 7)];
+      int from;
+      int to;
+      int len;
+      if ((frames & 7) == 5) {
+        from = 3;
+        to = 4;
+        len = tcp(frame, tcpSeq, size);
+        tcpSeq += size - 54;
+      } else {
+        int pair = (int) ((frames >>> 3) * 7 + frames) % (PORTS * (PORTS - 1));
+        from = 1 + pair / (PORTS - 1);
+        to = 1 + pair % (PORTS - 1);
+        if (to >= from) {
+          to++;
+        }
+        int k = from * PORTS + to - PORTS - 1;
+        if (udp[k] == null) {
+          udp[k] = udpTemplate(from, to, k);
+        }
+        len = Math.max(size, 70);
+        System.arraycopy(udp[k], 0, frame, 0, 70);
+        java.util.Arrays.fill(frame, 70, len, (byte) 0);
+        patchLengths(frame, len);
+        ByteBuffer.wrap(frame).putLong(42 + 12, ++udpSeq[k]);
+      }
+      w[from].writePacket(0, ts, frame, 0, len, len, -1, -1, (String) null);
+      w[to].writePacket(0, ts + 1000, frame, 0, len, len, -1, -1, (String) null);
+      ts += 2000;
+      frames++;
+      if ((frames & 0xffff) == 0) {
+        written = 0;
+        for (int p = 1; p <= PORTS; p++) {
+          written += w[p].bytesWritten();
+        }
+      }
+    }
+    for (int p = 1; p <= PORTS; p++) {
+      w[p].close();
+    }
+    return new long[] {written, frames, frames * 2, PORTS};
   }
 
   private static byte[] eth(long dst, int src, int type, int len) {
