@@ -18,6 +18,11 @@ import picocli.CommandLine.Command;
       CtlCommand.class,
       VerifyCommand.class,
       DemoCommand.class,
+      GuestImageCommand.class,
+      ClusterCommands.ClusterCommand.class,
+      ClusterCommands.Checkpoint.class,
+      ClusterCommands.Checkpoints.class,
+      ClusterCommands.Restore.class,
       CommandLine.HelpCommand.class
     })
 public final class Main implements Runnable {
