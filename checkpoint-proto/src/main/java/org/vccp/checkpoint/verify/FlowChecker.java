@@ -327,6 +327,15 @@ final class FlowChecker {
     table.forEach(this::closeAll);
   }
 
+  /**
+   * Guests were restored from a checkpoint: their streams go on from the cut, not from where they
+   * were. Reports what is open and starts every flow afresh.
+   */
+  void restart() {
+    finish();
+    table.removeIf(s -> true, s -> {});
+  }
+
   private void report(
       Stream s, String kind, Severity severity, String msg, int file, long frame, long pid) {
     if (!s.delivery && severity == Severity.ERROR && !kind.equals("hole") && !kind.equals("gap")) {

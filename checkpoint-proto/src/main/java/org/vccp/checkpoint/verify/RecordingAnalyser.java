@@ -721,6 +721,7 @@ final class RecordingAnalyser {
 
   private void startRestore(long epoch, FrameRef where) {
     restore = new Restore(epoch);
+    flows.restart();
     report.restoresChecked++;
     Checkpoint c = checkpoints.get(epoch);
     if (c != null) {

@@ -50,6 +50,24 @@ public final class VerifyReport {
     return frames;
   }
 
+  public long runs() {
+    return runs;
+  }
+
+  /** Checkpoints whose channel files were compared with the recording. */
+  public long checkpointsChecked() {
+    return checkpointsChecked;
+  }
+
+  /** Restored runs whose replays were checked. */
+  public long restoresChecked() {
+    return restoresChecked;
+  }
+
+  public long replays() {
+    return replays;
+  }
+
   public long elapsedNs() {
     return elapsedNs;
   }
