@@ -303,10 +303,15 @@ class TapAndBridgeGuestsTest {
     return sw.ports().stream().filter(p -> p.name().startsWith(prefix + "b")).toList();
   }
 
+  /**
+   * Drops that mean the switch mishandled a frame. Capture drops by the kernel (the capture thread
+   * fell behind on a loaded 2-core host) and tail drops of a full egress queue are what a bridge
+   * under overload does too; TCP recovers them and the MD5 check covers the outcome.
+   */
   private static long drops(Port p) {
     long n = 0;
     for (PortCounter c : PortCounter.values()) {
-      if (c.isDrop()) {
+      if (c.isDrop() && c != PortCounter.DROP_KERNEL && c != PortCounter.DROP_CONGESTION) {
         n += p.counters().get(c);
       }
     }

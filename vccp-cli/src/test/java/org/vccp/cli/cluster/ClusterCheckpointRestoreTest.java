@@ -78,15 +78,7 @@ class ClusterCheckpointRestoreTest {
   }
 
   private void awaitReceiving(long atLeast) {
-    for (QemuHypervisor h : cluster.guests()) {
-      h.guest()
-          .awaitEvent(
-              e ->
-                  e.is("UDPSEQ")
-                      && "recv".equals(e.get("role"))
-                      && e.getLong("received") >= atLeast,
-              WORK);
-    }
+    org.vccp.cli.demo.CheckpointDemo.awaitReceiving(cluster, atLeast);
   }
 
   /** Runs vccp verify's analyser on the cluster's recording and checkpoint store. */
