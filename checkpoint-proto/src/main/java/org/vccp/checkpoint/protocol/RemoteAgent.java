@@ -87,19 +87,19 @@ public final class RemoteAgent implements AgentLink {
   @Override
   public Prepared prepare(long epoch, boolean naive) throws CheckpointException {
     ObjectNode req = request(AgentWire.PREPARE, epoch).put("naive", naive);
-    return as(call(req, "prepare", epoch, timeouts.prepare()), Prepared.class);
+    return as(call(req, "prepare", epoch, timeouts.prepare()), Prepared.class, "prepare");
   }
 
   @Override
   public Snapshotted snapshot(long epoch, Path dir) throws CheckpointException {
     ObjectNode req = request(AgentWire.SNAPSHOT, epoch).put("dir", dir.toString());
-    return as(call(req, "snapshot", epoch, timeouts.snapshot()), Snapshotted.class);
+    return as(call(req, "snapshot", epoch, timeouts.snapshot()), Snapshotted.class, "snapshot");
   }
 
   @Override
   public Resumed resume(long epoch) throws CheckpointException {
     ObjectNode req = request(AgentWire.RESUME, epoch);
-    return as(call(req, "resume", epoch, timeouts.control()), Resumed.class);
+    return as(call(req, "resume", epoch, timeouts.control()), Resumed.class, "resume");
   }
 
   @Override
@@ -132,13 +132,13 @@ public final class RemoteAgent implements AgentLink {
     return r;
   }
 
-  private <T> T as(JsonNode result, Class<T> type) throws CheckpointException {
+  private <T> T as(JsonNode result, Class<T> type, String phase) throws CheckpointException {
     try {
       return AgentWire.JSON.treeToValue(result, type);
     } catch (JsonProcessingException e) {
       throw new CheckpointException(
           null,
-          "connect",
+          phase,
           "agent " + address + " sent an unreadable " + type.getSimpleName() + ": " + e,
           "use the same VCCP version on coordinator and agents",
           e);
@@ -201,12 +201,18 @@ public final class RemoteAgent implements AgentLink {
           f.cause());
     }
     c.channel = f.channel();
-    JsonNode hello =
-        c.exchange(
-            AgentWire.request(ids.incrementAndGet(), AgentWire.HELLO, token),
-            phase,
-            -1,
-            timeouts.connect());
+    JsonNode hello;
+    try {
+      hello =
+          c.exchange(
+              AgentWire.request(ids.incrementAndGet(), AgentWire.HELLO, token),
+              phase,
+              -1,
+              timeouts.connect());
+    } catch (CheckpointException e) {
+      c.channel.close();
+      throw e;
+    }
     if (!hello.path("ok").asBoolean()) {
       c.channel.close();
       throw new CheckpointException(
