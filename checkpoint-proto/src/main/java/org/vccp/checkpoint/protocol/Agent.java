@@ -6,7 +6,9 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
@@ -31,9 +33,16 @@ import org.vccp.vnet.status.PortCounter;
  * One host's side of the protocol: owns the host's switch and the hypervisors of its guests. Every
  * failure leaves no guest paused and no hold on: the coordinator calls {@link #abort}, and if the
  * coordinator goes silent after {@link #prepare} the agent aborts by itself.
+ *
+ * <p>The silence is counted from the end of the coordinator's last request (a long snapshot is not
+ * silence), so it does not depend on how the coordinator reaches the agent: in-process, or over a
+ * TCP connection ({@link AgentServer}) that may drop. A coordinator that comes back within the
+ * silence timeout can still snapshot, resume or abort the epoch; after it, those requests fail with
+ * "epoch N was abandoned".
  */
 public final class Agent implements AgentLink {
   private static final Logger LOG = LoggerFactory.getLogger(Agent.class);
+  private static final int ABANDONED_REMEMBERED = 16;
 
   private final String host;
   private final VirtualSwitch sw;
@@ -47,6 +56,15 @@ public final class Agent implements AgentLink {
   private final List<Hypervisor> stopped = new ArrayList<>();
   private final List<String> held = new ArrayList<>();
   private ScheduledFuture<?> silenceTimer;
+  private long silenceTimerGeneration;
+  private boolean active;
+  private final Map<Long, String> abandoned =
+      new LinkedHashMap<>() {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<Long, String> eldest) {
+          return size() > ABANDONED_REMEMBERED;
+        }
+      };
   private volatile java.time.Duration naiveStopGap = java.time.Duration.ZERO;
   private long epoch = -1;
 
@@ -76,11 +94,27 @@ public final class Agent implements AgentLink {
 
   @Override
   public synchronized Prepared prepare(long e, boolean naive) throws CheckpointException {
-    if (!held.isEmpty() || !stopped.isEmpty()) {
+    if (active || !held.isEmpty() || !stopped.isEmpty()) {
       throw new CheckpointException(
-          null, "prepare", "epoch " + epoch + " is still in progress", "wait for it to end", null);
+          null,
+          "prepare",
+          "epoch " + epoch + " is still in progress on host " + host,
+          "wait for it to end (at most the agent's coordinator-silence timeout)",
+          null);
     }
     epoch = e;
+    active = true;
+    armSilenceTimer(e);
+    try {
+      return prepareHeld(e, naive);
+    } finally {
+      if (active) {
+        armSilenceTimer(e);
+      }
+    }
+  }
+
+  private Prepared prepareHeld(long e, boolean naive) throws CheckpointException {
     List<Hypervisor> gs = guests.get();
     mark("vccp:mark epoch=" + e + " phase=begin" + (naive ? " mode=naive" : ""));
     for (Hypervisor g : gs) {
@@ -94,7 +128,6 @@ public final class Agent implements AgentLink {
       }
       port(g);
     }
-    armSilenceTimer(e);
     if (!naive) {
       for (Hypervisor g : gs) {
         sw.hold(g.port(), e);
@@ -122,6 +155,8 @@ public final class Agent implements AgentLink {
           },
           "check the guest's QEMU process and its QMP socket");
     }
+    // guests stop in parallel; the manifest lists them in the cluster's order
+    stopped.sort(java.util.Comparator.comparingInt(gs::indexOf));
     progress.step("epoch " + e + ": " + gs.size() + " guest(s) stopped");
     for (Hypervisor g : gs) {
       Port p = port(g);
@@ -223,6 +258,18 @@ public final class Agent implements AgentLink {
 
   @Override
   public synchronized Snapshotted snapshot(long e, Path dir) throws CheckpointException {
+    requireInProgress(e, "snapshot");
+    cancelSilenceTimer();
+    try {
+      return snapshotStopped(e, dir);
+    } finally {
+      if (active) {
+        armSilenceTimer(e);
+      }
+    }
+  }
+
+  private Snapshotted snapshotStopped(long e, Path dir) throws CheckpointException {
     List<Hypervisor> gs = new ArrayList<>(stopped);
     List<Manifest.Guest> images = new ArrayList<>();
     for (Hypervisor g : gs) {
@@ -292,7 +339,9 @@ public final class Agent implements AgentLink {
 
   @Override
   public synchronized Resumed resume(long e) throws CheckpointException {
+    requireInProgress(e, "resume");
     cancelSilenceTimer();
+    active = false;
     List<Hypervisor> gs = new ArrayList<>(stopped);
     CheckpointException failure = null;
     try {
@@ -341,7 +390,19 @@ public final class Agent implements AgentLink {
 
   @Override
   public synchronized void abort(long e, String reason) {
+    if (!active || e != epoch) {
+      LOG.info(
+          "abort of epoch {} ({}): nothing to do, {}",
+          e,
+          reason,
+          abandoned.containsKey(e)
+              ? "it was already abandoned (" + abandoned.get(e) + ")"
+              : active ? "epoch " + epoch + " is in progress" : "no epoch is in progress");
+      return;
+    }
     cancelSilenceTimer();
+    active = false;
+    abandoned.put(e, reason);
     mark("vccp:mark epoch=" + e + " phase=abort reason=" + reason.replaceAll("\\s+", "_"));
     for (Hypervisor g : new ArrayList<>(stopped)) {
       if (g.isAlive()) {
@@ -367,22 +428,56 @@ public final class Agent implements AgentLink {
     }
   }
 
+  /** Fails unless epoch {@code e} is the one in progress, saying why. */
+  private void requireInProgress(long e, String phase) throws CheckpointException {
+    if (active && e == epoch) {
+      return;
+    }
+    String reason = abandoned.get(e);
+    if (reason != null) {
+      throw new CheckpointException(
+          null,
+          phase,
+          "epoch " + e + " was abandoned on host " + host + " (" + reason + ")",
+          "its guests were resumed and its holds released; take a new checkpoint",
+          null);
+    }
+    throw new CheckpointException(
+        null,
+        phase,
+        "epoch "
+            + e
+            + " is not in progress on host "
+            + host
+            + (active ? " (epoch " + epoch + " is)" : ""),
+        "take a new checkpoint",
+        null);
+  }
+
+  /** (Re)starts the count of the coordinator's silence; a timer from an earlier arm never fires. */
   private void armSilenceTimer(long e) {
     cancelSilenceTimer();
+    long generation = ++silenceTimerGeneration;
     silenceTimer =
         watchdog.schedule(
-            () -> {
-              LOG.error(
-                  "epoch {}: no word from the coordinator for {} s; resuming guests on my own",
-                  e,
-                  settings.coordinatorSilence().toSeconds());
-              abort(e, "coordinator silent");
-            },
+            () -> abandonIfStillSilent(e, generation),
             settings.coordinatorSilence().toMillis(),
             TimeUnit.MILLISECONDS);
   }
 
+  private synchronized void abandonIfStillSilent(long e, long generation) {
+    if (!active || e != epoch || generation != silenceTimerGeneration) {
+      return;
+    }
+    LOG.error(
+        "epoch {}: no word from the coordinator for {} ms; resuming guests on my own",
+        e,
+        settings.coordinatorSilence().toMillis());
+    abort(e, "coordinator silent");
+  }
+
   private void cancelSilenceTimer() {
+    silenceTimerGeneration++;
     if (silenceTimer != null) {
       silenceTimer.cancel(false);
       silenceTimer = null;
@@ -391,7 +486,12 @@ public final class Agent implements AgentLink {
 
   /** Whether an epoch holds guests paused or ports held right now (tests, status). */
   public synchronized boolean idle() {
-    return stopped.isEmpty() && held.isEmpty();
+    return !active && stopped.isEmpty() && held.isEmpty();
+  }
+
+  /** The epoch in progress, or -1. */
+  public synchronized long epochInProgress() {
+    return active ? epoch : -1;
   }
 
   private interface GuestTask {

@@ -7,6 +7,7 @@ package org.vccp.checkpoint.protocol;
 public final class CheckpointException extends Exception {
   private final String guest;
   private final String phase;
+  private final String what;
   private final String hint;
 
   public CheckpointException(
@@ -21,6 +22,7 @@ public final class CheckpointException extends Exception {
         cause);
     this.guest = guest;
     this.phase = phase;
+    this.what = what;
     this.hint = hint;
   }
 
@@ -30,6 +32,11 @@ public final class CheckpointException extends Exception {
 
   public String phase() {
     return phase;
+  }
+
+  /** What happened, without the guest, phase and hint. */
+  public String what() {
+    return what;
   }
 
   public String hint() {

@@ -29,7 +29,7 @@ import org.vccp.vnet.port.PortSpec;
 class ProtocolTest {
   private static final long MAC1 = 0x5254_0000_0001L;
   private static final long MAC2 = 0x5254_0000_0002L;
-  private static final ProtocolSettings FAST =
+  static final ProtocolSettings FAST =
       new ProtocolSettings(
           Duration.ofMillis(500),
           Duration.ofSeconds(5),
@@ -38,11 +38,11 @@ class ProtocolTest {
           Duration.ofMillis(20));
 
   @TempDir Path dir;
-  private VirtualSwitch sw;
-  private final List<SocketGuest> guests = new CopyOnWriteArrayList<>();
-  private final List<String> progress = new CopyOnWriteArrayList<>();
-  private Agent agent;
-  private CheckpointStore store;
+  VirtualSwitch sw;
+  final List<SocketGuest> guests = new CopyOnWriteArrayList<>();
+  final List<String> progress = new CopyOnWriteArrayList<>();
+  Agent agent;
+  CheckpointStore store;
 
   @BeforeEach
   void setUp() throws Exception {
@@ -67,10 +67,26 @@ class ProtocolTest {
     sw.close();
   }
 
-  private void startGuests() throws Exception {
-    guests.add(new SocketGuest("g1", "g1", dir.resolve("g1.sock"), MAC1, MAC2, false));
-    guests.add(new SocketGuest("g2", "g2", dir.resolve("g2.sock"), MAC2, MAC1, false));
-    agent = agent(FAST);
+  void startGuests() throws Exception {
+    startGuests(FAST);
+  }
+
+  /**
+   * Starts both guests paused and continues them once the switch has both links up: a frame sent
+   * before its peer's port is connected would be dropped, which is not what these tests test.
+   */
+  void startGuests(ProtocolSettings s) throws Exception {
+    guests.add(new SocketGuest("g1", "g1", dir.resolve("g1.sock"), MAC1, MAC2, true));
+    guests.add(new SocketGuest("g2", "g2", dir.resolve("g2.sock"), MAC2, MAC1, true));
+    long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+    while (!sw.port("g1").isLinkUp() || !sw.port("g2").isLinkUp()) {
+      assertThat(System.nanoTime()).as("both guest links up").isLessThan(deadline);
+      Thread.sleep(2);
+    }
+    for (SocketGuest g : guests) {
+      g.cont(Duration.ofSeconds(1));
+    }
+    agent = agent(s);
     awaitReceived(50);
   }
 
@@ -78,11 +94,16 @@ class ProtocolTest {
     return new Agent("local", sw, () -> new ArrayList<Hypervisor>(guests), s, progress::add);
   }
 
-  private Coordinator coordinator() {
-    return new Coordinator(store, List.of(agent), null, progress::add);
+  /** How the coordinator reaches the agent: here in-process; RemoteAgentTest goes over TCP. */
+  AgentLink link() throws Exception {
+    return agent;
   }
 
-  private void awaitReceived(int atLeast) throws InterruptedException {
+  Coordinator coordinator() throws Exception {
+    return new Coordinator(store, List.of(link()), null, progress::add);
+  }
+
+  void awaitReceived(int atLeast) throws InterruptedException {
     long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
     while (guests.stream().anyMatch(g -> g.received().size() < atLeast)) {
       assertThat(System.nanoTime()).as("guests exchanging frames").isLessThan(deadline);
@@ -98,7 +119,7 @@ class ProtocolTest {
     }
   }
 
-  private void assertNothingPausedOrHeld() {
+  void assertNothingPausedOrHeld() {
     assertThat(agent.idle()).isTrue();
     assertThat(guests).filteredOn(SocketGuest::isAlive).noneMatch(SocketGuest::isPaused);
     assertThat(sw.heldFrames("g1")).isEmpty();

@@ -33,6 +33,7 @@ final class SocketGuest implements Hypervisor {
   volatile boolean readerStalled;
   volatile boolean sending = true;
   volatile boolean dieOnStop;
+  volatile Runnable beforeSave;
   private long nextSeq = 1;
   private final List<Long> received = new ArrayList<>();
   private Thread reader;
@@ -164,6 +165,11 @@ final class SocketGuest implements Hypervisor {
 
   @Override
   public synchronized void save(Path file, Duration timeout) throws IOException {
+    Runnable hook = beforeSave;
+    if (hook != null) {
+      beforeSave = null;
+      hook.run();
+    }
     try (DataOutputStream out = new DataOutputStream(Files.newOutputStream(file))) {
       out.writeLong(nextSeq);
       out.writeInt(received.size());

@@ -16,6 +16,8 @@ import java.util.concurrent.Future;
 import java.util.function.Consumer;
 import org.vccp.checkpoint.protocol.Agent;
 import org.vccp.checkpoint.protocol.AgentLink;
+import org.vccp.checkpoint.protocol.AgentServer;
+import org.vccp.checkpoint.protocol.AgentToken;
 import org.vccp.checkpoint.protocol.CheckpointException;
 import org.vccp.checkpoint.protocol.CheckpointResult;
 import org.vccp.checkpoint.protocol.Coordinator;
@@ -56,6 +58,7 @@ public final class Cluster implements AutoCloseable {
   private final SwitchDaemon daemon;
   private final CheckpointStore store;
   private final Agent agent;
+  private final AgentServer agentServer;
   private final Coordinator coordinator;
   private final Restorer restorer;
   private final CountDownLatch down = new CountDownLatch(1);
@@ -87,6 +90,13 @@ public final class Cluster implements AutoCloseable {
             () -> new ArrayList<Hypervisor>(guests),
             ProtocolSettings.DEFAULTS,
             p);
+    try {
+      this.agentServer = spec.agent != null ? serveAgent(spec.agent, baseDir) : null;
+    } catch (RuntimeException e) {
+      agent.close();
+      daemon.close();
+      throw e;
+    }
     RecordingStatus rec = daemon.virtualSwitch().recordingStatus();
     this.coordinator =
         new Coordinator(
@@ -97,6 +107,24 @@ public final class Cluster implements AutoCloseable {
     this.restorer =
         new Restorer(daemon.virtualSwitch(), new QemuLauncher(), ProtocolSettings.DEFAULTS, p);
     registerControl();
+  }
+
+  private AgentServer serveAgent(ClusterSpec.AgentListen a, Path baseDir) {
+    AgentToken token;
+    try {
+      token = AgentToken.read(baseDir.resolve(a.tokenFile));
+    } catch (java.io.IOException e) {
+      throw new IllegalArgumentException(e.getMessage(), e);
+    }
+    AgentServer s =
+        AgentServer.start(agent, new java.net.InetSocketAddress(a.host(), a.port()), token);
+    progress.accept("checkpoint agent listening for coordinators on " + a.listen);
+    return s;
+  }
+
+  /** The address the agent serves remote coordinators on, or null. */
+  public java.net.InetSocketAddress agentAddress() {
+    return agentServer != null ? agentServer.address() : null;
   }
 
   public static Path controlSocket(Path runDir, String name) {
@@ -331,6 +359,9 @@ public final class Cluster implements AutoCloseable {
     down.countDown();
     for (QemuHypervisor h : guests) {
       h.close();
+    }
+    if (agentServer != null) {
+      agentServer.close();
     }
     agent.close();
     daemon.close();

@@ -17,6 +17,9 @@ import java.util.List;
  * store: checkpoints    # checkpoint store, relative to this file
  * record: recording     # optional: record the switch's traffic (pcapng) here
  * memory_mb: 128        # per guest unless a guest says otherwise
+ * agent:                # optional: also serve this host's checkpoint agent over TCP
+ *   listen: 127.0.0.1:7070
+ *   token_file: agent.token   # the shared secret, relative to this file
  * guests:
  *   - {name: g1, ip: 10.0.0.1/24, peer: 10.0.0.2, workloads: [udp-seq-recv, udp-seq-send], rate: 200, count: 100000}
  *   - {name: g2, ip: 10.0.0.2/24, peer: 10.0.0.1, workloads: [udp-seq-recv, udp-seq-send], rate: 200, count: 100000}
@@ -32,6 +35,30 @@ public final class ClusterSpec {
   public int memoryMb = 128;
 
   public List<Guest> guests = new ArrayList<>();
+
+  public AgentListen agent;
+
+  /**
+   * Where this host's checkpoint agent listens for remote coordinators (docs/control-protocol.md,
+   * "Agent protocol"), and the file holding the token they must present.
+   */
+  @JsonIgnoreProperties(ignoreUnknown = false)
+  public static final class AgentListen {
+    public String listen;
+
+    @JsonProperty("token_file")
+    public String tokenFile;
+
+    /** The host of {@link #listen}. */
+    public String host() {
+      return listen.substring(0, listen.lastIndexOf(':'));
+    }
+
+    /** The port of {@link #listen}. */
+    public int port() {
+      return Integer.parseInt(listen.substring(listen.lastIndexOf(':') + 1));
+    }
+  }
 
   /** One guest: its address, peer and workloads (see qemu-tap-glue/README.md). */
   @JsonIgnoreProperties(ignoreUnknown = false)
@@ -82,6 +109,22 @@ public final class ClusterSpec {
       if (g.ip == null || !g.ip.matches("\\d+\\.\\d+\\.\\d+\\.\\d+/\\d+")) {
         throw new IllegalArgumentException(
             file + ": guest " + g.name + " needs ip: A.B.C.D/PREFIX");
+      }
+    }
+    if (agent != null) {
+      if (agent.listen == null || !agent.listen.matches("[^\\s:]+:\\d{1,5}")) {
+        throw new IllegalArgumentException(
+            file + ": agent.listen '" + agent.listen + "' must be HOST:PORT, e.g. 127.0.0.1:7070");
+      }
+      if (agent.port() > 65535) {
+        throw new IllegalArgumentException(
+            file + ": agent.listen port " + agent.port() + " is above 65535");
+      }
+      if (agent.tokenFile == null || agent.tokenFile.isBlank()) {
+        throw new IllegalArgumentException(
+            file
+                + ": agent.token_file is required: a file holding the secret every coordinator"
+                + " must present");
       }
     }
   }

@@ -13,7 +13,10 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.vccp.checkpoint.protocol.AgentToken;
 import org.vccp.checkpoint.protocol.CheckpointResult;
+import org.vccp.checkpoint.protocol.ProtocolSettings;
+import org.vccp.checkpoint.protocol.RemoteAgent;
 import org.vccp.checkpoint.protocol.Restorer;
 import org.vccp.checkpoint.verify.Verifier;
 import org.vccp.checkpoint.verify.VerifyContext;
@@ -53,6 +56,7 @@ class ClusterCheckpointRestoreTest {
             "name: e2e" + ProcessHandle.current().pid(),
             "store: store",
             "record: rec",
+            "agent: {listen: 127.0.0.1:0, token_file: agent.token}",
             "guests:",
             "  - {name: g1, ip: 10.0.0.1/24, peer: 10.0.0.2, flow: 1, rate: "
                 + RATE
@@ -67,6 +71,7 @@ class ClusterCheckpointRestoreTest {
                 + ", size_mb: 4,",
             "     workloads: [udp-seq-recv, udp-seq-send, http-fetch-md5]}",
             ""));
+    Files.writeString(dir.resolve("agent.token"), "e2e-secret\n");
     cluster = Cluster.up(ClusterSpec.read(file), dir, dir.resolve("run"), line -> log.add(line));
   }
 
@@ -104,6 +109,14 @@ class ClusterCheckpointRestoreTest {
   void checkpointInTheMiddleOfTrafficKillRestoreAndEveryDatagramArrivesOnceInOrder()
       throws Exception {
     awaitReceiving(RATE * 3L);
+    try (RemoteAgent remote =
+        new RemoteAgent(
+            "127.0.0.1",
+            cluster.agentAddress().getPort(),
+            new AgentToken("e2e-secret"),
+            RemoteAgent.Timeouts.of(ProtocolSettings.DEFAULTS))) {
+      remote.connect();
+    }
     CheckpointResult r = cluster.checkpoint(false, log::add);
     assertThat(r.epoch()).isEqualTo(1);
     assertThat(r.downtimeNs()).isPositive();
