@@ -17,6 +17,7 @@ import picocli.CommandLine.Command;
       SwitchCommand.class,
       CtlCommand.class,
       DemoCommand.class,
+      SimGuestCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class Main implements Runnable {
