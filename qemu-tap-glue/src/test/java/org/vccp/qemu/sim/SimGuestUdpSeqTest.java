@@ -147,6 +147,61 @@ class SimGuestUdpSeqTest {
   }
 
   @Test
+  void theNaiveCheckpointLosesWhatWasInFlightWhenTheReceiverStopsFirst() throws Exception {
+    Path sendImage = dir.resolve("send.img");
+    Path recvImage = dir.resolve("recv.img");
+    long recvLast;
+    long sentBeforeCut;
+    try (SimGuestProcess recv =
+            SimGuestProcess.start(receiver("recv.serial", 0), dir.resolve("recv.log"));
+        SimGuestProcess send =
+            SimGuestProcess.start(sender("send.serial", 0), dir.resolve("send.log"));
+        QmpTestClient recvQmp = QmpTestClient.ready(recv.options().qmpSocket());
+        QmpTestClient sendQmp = QmpTestClient.ready(send.options().qmpSocket())) {
+      recv.awaitEvent(e -> recvReport(e) && e.getLong("last") >= 100, WAIT);
+
+      // Naive order, wrong way round: the receiver stops and is saved while the sender runs on.
+      recvQmp.ok("stop");
+      recvQmp.ok("migrate", "{\"uri\":\"exec:cat > " + recvImage + "\"}");
+      recvQmp.awaitMigration(s -> s.equals("completed"));
+      recvLast = SimImage.read(recvImage).counter("last");
+      send.awaitEvent(
+          e -> e.is("UDPSEQ") && "send".equals(e.get("role")) && e.getLong("sent") > recvLast + 20,
+          WAIT);
+      sendQmp.ok("stop");
+      sendQmp.ok("migrate", "{\"uri\":\"exec:cat > " + sendImage + "\"}");
+      sendQmp.awaitMigration(s -> s.equals("completed"));
+      SimImage sendSaved = SimImage.read(sendImage);
+      sentBeforeCut = sendSaved.counter("next_seq") - 1 - sendSaved.counter("tx_ring_frames");
+      recv.kill();
+      send.kill();
+    }
+
+    try (SimGuestProcess recv =
+            SimGuestProcess.start(
+                receiver("recv2.serial", 0).forRestore(dir.resolve("recv2.serial")),
+                dir.resolve("recv2.log"));
+        SimGuestProcess send =
+            SimGuestProcess.start(
+                sender("send2.serial", 0).forRestore(dir.resolve("send2.serial")),
+                dir.resolve("send2.log"));
+        QmpTestClient recvQmp = QmpTestClient.ready(recv.options().qmpSocket());
+        QmpTestClient sendQmp = QmpTestClient.ready(send.options().qmpSocket())) {
+      recvQmp.ok("migrate-incoming", "{\"uri\":\"exec:cat " + recvImage + "\"}");
+      sendQmp.ok("migrate-incoming", "{\"uri\":\"exec:cat " + sendImage + "\"}");
+      recvQmp.awaitStatus("paused");
+      sendQmp.awaitStatus("paused");
+      recvQmp.ok("cont");
+      sendQmp.ok("cont");
+      long target = sentBeforeCut + 100;
+      GuestEvent later = recv.awaitEvent(e -> recvReport(e) && e.getLong("last") >= target, WAIT);
+      // Exactly the frames that had left the sender but not reached the receiver's image.
+      assertThat(later.getLong("gaps")).isEqualTo(sentBeforeCut - recvLast).isGreaterThan(20);
+      assertThat(later.getLong("dups")).isZero();
+    }
+  }
+
+  @Test
   void aCorruptImageIsRefusedAndTheGuestExitsLikeQemu() throws Exception {
     Path image = dir.resolve("recv.img");
     try (SimGuestProcess recv =
