@@ -22,7 +22,7 @@ import picocli.CommandLine.Parameters;
       "  ports               list ports, their state and queues",
       "  stats               counters of the switch and of every port",
       "  macs                the MAC table",
-      "  add-port SPEC       add a port, e.g. g3,listen=unix:/tmp/g3.sock",
+      "  add-port SPEC       add a port, e.g. g3,listen=unix:/tmp/g3.sock or tap1,pcap=tap1",
       "  del-port NAME       remove a port",
       "  add-mac MAC PORT [VLAN]  add a static MAC entry",
       "  record start [DIR] [ROTATE] [SNAPLEN]  start recording (pcapng) into DIR",
@@ -35,8 +35,14 @@ final class CtlCommand implements Callable<Integer> {
   @Option(
       names = "--socket",
       paramLabel = "PATH",
-      description = "Control socket (default: ${DEFAULT-VALUE}).")
-  Path socket = RuntimePaths.defaultControlSocket();
+      description = "Control socket (default: the --switch's, $VCCP_RUNTIME_DIR/NAME.sock).")
+  Path socket;
+
+  @Option(
+      names = "--switch",
+      paramLabel = "NAME",
+      description = "Name of the switch (vccp switch --name; default: switch).")
+  String switchName;
 
   @Option(names = "--json", description = "Print the raw JSON reply.")
   boolean rawJson;
@@ -52,6 +58,12 @@ final class CtlCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
+    if (socket == null) {
+      socket =
+          switchName != null
+              ? org.vccp.vnet.control.SwitchSockets.controlSocket(switchName)
+              : RuntimePaths.defaultControlSocket();
+    }
     try (ControlClient client = new ControlClient(socket)) {
       ObjectNode req = client.json().createObjectNode();
       switch (command) {

@@ -17,6 +17,11 @@ import picocli.CommandLine.Command;
       SwitchCommand.class,
       CtlCommand.class,
       DemoCommand.class,
+      GuestImageCommand.class,
+      ClusterCommands.ClusterCommand.class,
+      ClusterCommands.Checkpoint.class,
+      ClusterCommands.Checkpoints.class,
+      ClusterCommands.Restore.class,
       SimGuestCommand.class,
       CommandLine.HelpCommand.class
     })

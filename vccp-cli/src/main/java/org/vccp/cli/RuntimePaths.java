@@ -1,24 +1,17 @@
 package org.vccp.cli;
 
 import java.nio.file.Path;
+import org.vccp.vnet.control.SwitchSockets;
 
-/** Default locations of runtime files (control sockets), overridable with VCCP_RUNTIME_DIR. */
+/** Default locations of runtime files (control sockets); see {@link SwitchSockets}. */
 final class RuntimePaths {
   private RuntimePaths() {}
 
   static Path runtimeDir() {
-    String env = System.getenv("VCCP_RUNTIME_DIR");
-    if (env != null && !env.isBlank()) {
-      return Path.of(env);
-    }
-    String xdg = System.getenv("XDG_RUNTIME_DIR");
-    if (xdg != null && !xdg.isBlank()) {
-      return Path.of(xdg, "vccp");
-    }
-    return Path.of(System.getProperty("java.io.tmpdir"), "vccp-" + System.getProperty("user.name"));
+    return SwitchSockets.runtimeDir();
   }
 
   static Path defaultControlSocket() {
-    return runtimeDir().resolve("switch.sock");
+    return SwitchSockets.controlSocket(SwitchSockets.DEFAULT_NAME);
   }
 }

@@ -24,11 +24,13 @@ import picocli.CommandLine.Option;
     description = {
       "Run the virtual switch. QEMU guests attach with -netdev stream (or dgram) to its ports.",
       "",
-      "Port spec: NAME,listen=ADDR | NAME,connect=ADDR | NAME,dgram=ADDR,remote=ADDR",
+      "Port spec: NAME,listen=ADDR | NAME,connect=ADDR | NAME,dgram=ADDR,remote=ADDR"
+          + " | NAME,pcap=IFNAME",
       "  [,lossless] [,vlan=N | ,trunk=10:20[,native=N]] [,queue=BYTES]",
       "ADDR: unix:/path | tcp:HOST:PORT | udp:HOST:PORT",
       "  listen  = the switch listens; QEMU: -netdev stream,server=off,addr.type=unix,addr.path=...",
       "  connect = the switch dials QEMU (server=on) and redials it when the connection drops",
+      "  pcap    = an existing tap/veth/uplink interface through libpcap (offloads off: README)",
       ""
     },
     sortOptions = false)
@@ -43,10 +45,19 @@ final class SwitchCommand implements java.util.concurrent.Callable<Integer> {
   Path config;
 
   @Option(
+      names = "--name",
+      paramLabel = "NAME",
+      description =
+          "Switch name: its control socket is $VCCP_RUNTIME_DIR/NAME.sock, which vccp ctl"
+              + " --switch, the vccp-ifup scripts (VCCP_SWITCH) and vccp-bridge-helper (br=NAME)"
+              + " find; also the first part of recording file names (default: switch).")
+  String name;
+
+  @Option(
       names = "--control",
       paramLabel = "PATH",
-      description = "Control socket for vccp ctl (default: ${DEFAULT-VALUE}).")
-  Path control = RuntimePaths.defaultControlSocket();
+      description = "Control socket for vccp ctl (default: " + "$VCCP_RUNTIME_DIR/NAME.sock).")
+  Path control;
 
   @Option(
       names = "--metrics-port",
@@ -91,12 +102,6 @@ final class SwitchCommand implements java.util.concurrent.Callable<Integer> {
   String waitStrategy;
 
   @Option(
-      names = "--name",
-      paramLabel = "NAME",
-      description = "Switch name, used in recording file names (default vccp).")
-  String name;
-
-  @Option(
       names = "--record",
       paramLabel = "DIR",
       description = "Record every frame event as pcapng into DIR (see docs/recording-format.md).")
@@ -138,6 +143,11 @@ final class SwitchCommand implements java.util.concurrent.Callable<Integer> {
               MacAddress.parse(m.substring(0, at)),
               colon < 0 ? rest : rest.substring(0, colon),
               colon < 0 ? 1 : Integer.parseInt(rest.substring(colon + 1))));
+    }
+    if (control == null && (name != null || ctx.controlSocket == null)) {
+      control =
+          org.vccp.vnet.control.SwitchSockets.controlSocket(
+              name != null ? name : org.vccp.vnet.control.SwitchSockets.DEFAULT_NAME);
     }
     if (control != null) {
       ctx.controlSocket = control;

@@ -6,8 +6,11 @@ import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.vccp.qemu.guest.QemuCommandLine;
 import org.vccp.vnet.config.SwitchContext;
 import org.vccp.vnet.control.SwitchDaemon;
 import org.vccp.vnet.port.PortAddress;
@@ -43,10 +46,15 @@ class CliTest {
   void helpListsEveryCommand() {
     Run r = run("--help");
     assertThat(r.status()).isZero();
-    assertThat(r.out()).contains("switch").contains("ctl").contains("demo");
-    for (String cmd : new String[] {"switch", "ctl", "demo"}) {
+    assertThat(r.out()).contains("switch").contains("ctl").contains("demo").contains("guest-image");
+    for (String cmd : new String[] {"switch", "ctl", "demo", "guest-image"}) {
       assertThat(run(cmd, "--help").status()).as(cmd + " --help").isZero();
     }
+    Run build = run("guest-image", "build", "--help");
+    assertThat(build.status()).isZero();
+    assertThat(build.out()).contains("--cache-home").contains("from the cache");
+    assertThat(run("guest-image", "path", "--help").status()).isZero();
+    assertThat(run("guest-image").out()).contains("build").contains("path");
   }
 
   @Test
@@ -97,6 +105,55 @@ class CliTest {
       assertThat(stats.out()).contains("\"rx_frames\"");
       assertThat(run("ctl", "--socket", sock, "del-port", "p1").status()).isZero();
     }
+  }
+
+  @Test
+  void guestImagePathWithoutACachedImageSaysToBuildOne() {
+    Run r = run("guest-image", "path", "--cache-home", dir.toString());
+    assertThat(r.status()).isEqualTo(1);
+    assertThat(r.out()).isEmpty();
+    assertThat(r.err().strip())
+        .startsWith("vccp guest-image path: ")
+        .contains(dir.resolve("vccp/guest-image").toString())
+        .endsWith("run `vccp guest-image build` first");
+  }
+
+  @Test
+  @Tag("qemu")
+  void guestImageBuildReportsItsStepsThenTheCacheAndPathAgrees() {
+    Assumptions.assumeTrue(
+        QemuCommandLine.qemuAvailable(),
+        "qemu-system-x86_64 is not on the PATH: install qemu-system-x86 to run real-guest tests");
+    String cache = dir.toString();
+
+    Run cold = run("guest-image", "build", "--cache-home", cache);
+    assertThat(cold.status()).as(cold.err()).isZero();
+    assertThat(cold.out())
+        .contains("] resolving package versions")
+        .contains("] downloading linux-image-")
+        .contains("] packing the initramfs")
+        .containsPattern("(?m)^source  built now in [0-9.]+ s into " + dir);
+    String kernel = line(cold.out(), "kernel  ");
+    String initrd = line(cold.out(), "initrd  ");
+    assertThat(Path.of(kernel)).isRegularFile().startsWith(dir.resolve("vccp/guest-image"));
+    assertThat(Path.of(initrd)).isRegularFile().hasFileName("initramfs.cpio.gz");
+
+    Run warm = run("guest-image", "build", "--cache-home", cache);
+    assertThat(warm.status()).isZero();
+    assertThat(warm.out()).doesNotContain("downloading").contains("source  cache (");
+    assertThat(line(warm.out(), "kernel  ")).isEqualTo(kernel);
+
+    Run path = run("guest-image", "path", "--cache-home", cache);
+    assertThat(path.status()).isZero();
+    assertThat(path.out()).isEqualTo("kernel  " + kernel + "\ninitrd  " + initrd + "\n");
+  }
+
+  private static String line(String out, String prefix) {
+    return out.lines()
+        .filter(l -> l.startsWith(prefix))
+        .map(l -> l.substring(prefix.length()))
+        .findFirst()
+        .orElseThrow(() -> new AssertionError("no line starting '" + prefix + "' in: " + out));
   }
 
   @Test

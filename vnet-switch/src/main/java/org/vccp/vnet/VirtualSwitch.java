@@ -21,8 +21,8 @@ import org.vccp.vnet.forwarding.SwitchCommand;
 import org.vccp.vnet.port.Port;
 import org.vccp.vnet.port.PortIo;
 import org.vccp.vnet.port.PortSpec;
-import org.vccp.vnet.port.SocketPort;
 import org.vccp.vnet.port.dgram.DgramPort;
+import org.vccp.vnet.port.pcap.PcapPort;
 import org.vccp.vnet.port.stream.StreamPort;
 import org.vccp.vnet.ring.FrameRing;
 import org.vccp.vnet.status.Counters;
@@ -135,10 +135,13 @@ public final class VirtualSwitch implements AutoCloseable {
           "cannot add port " + spec.name() + ": the switch has max-ports=" + ctx.maxPorts);
     }
     int queueBytes = spec.egressQueueBytes() > 0 ? spec.egressQueueBytes() : ctx.egressQueueBytes;
-    SocketPort port =
-        spec.mode() == PortSpec.Mode.DGRAM
-            ? new DgramPort(id, spec, io, ring, ctx.maxFrameBytes, queueBytes)
-            : new StreamPort(id, spec, io, ring, ctx.maxFrameBytes, queueBytes, ctx.redialMs);
+    Port port =
+        switch (spec.mode()) {
+          case DGRAM -> new DgramPort(id, spec, io, ring, ctx.maxFrameBytes, queueBytes);
+          case PCAP -> new PcapPort(id, spec, ring, ctx.maxFrameBytes, queueBytes, this::portGone);
+          case LISTEN, CONNECT ->
+              new StreamPort(id, spec, io, ring, ctx.maxFrameBytes, queueBytes, ctx.redialMs);
+        };
     await(c -> new SwitchCommand.AddPort(port, c), "add port " + spec.name());
     try {
       port.open();
@@ -150,6 +153,27 @@ public final class VirtualSwitch implements AutoCloseable {
     usedIds.set(id);
     ports.put(spec.name(), port);
     return port;
+  }
+
+  /**
+   * A pcap port whose interface vanished (its QEMU exited and took the tap along): removed on a
+   * thread of its own, since the caller is the port's capture thread, which close() joins.
+   */
+  private void portGone(PcapPort port) {
+    Thread t =
+        new Thread(
+            () -> {
+              synchronized (this) {
+                if (!closed && ports.get(port.name()) == port) {
+                  LOG.info(
+                      "port {}: removing it, its interface {} is gone", port.name(), port.device());
+                  removePort(port.name());
+                }
+              }
+            },
+            "vccp-port-gone");
+    t.setDaemon(true);
+    t.start();
   }
 
   /** Removes a port: stops forwarding to it, forgets its MAC entries, closes its socket. */
@@ -172,6 +196,12 @@ public final class VirtualSwitch implements AutoCloseable {
       throw new IllegalArgumentException("no port named " + portName + " for static MAC entry");
     }
     await(c -> new SwitchCommand.AddStaticMac(vlan, mac, p.id(), c), "add static MAC");
+  }
+
+  /** Learns a MAC entry on the named port as if a frame from it had just arrived. */
+  public void learnMac(long mac, String portName, int vlan) {
+    Port p = existing(portName);
+    await(c -> new SwitchCommand.LearnMac(vlan, mac, p.id(), c), "learn MAC");
   }
 
   /** A consistent copy of the MAC table, read on the forwarder thread. */

@@ -1,6 +1,9 @@
 package org.vccp.qemu.guest;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.Serializable;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -28,7 +31,9 @@ import org.vccp.qemu.image.GuestParams;
  *     {@link GuestParams#toKernelArgs()}
  * @param nics virtio-net NICs in PCI order
  * @param serialLog file the guest's ttyS0 is written to ({@code -serial file:})
- * @param extraArgs appended verbatim at the end (e.g. {@code -qmp unix:...})
+ * @param qmpSocket Unix socket QEMU serves QMP on ({@code -qmp unix:PATH,server=on,wait=off});
+ *     defaults to {@code <name>.qmp} beside the serial log
+ * @param extraArgs appended verbatim at the end
  */
 public record GuestSpec(
     String name,
@@ -41,9 +46,11 @@ public record GuestSpec(
     String append,
     List<NicSpec> nics,
     String serialLog,
+    String qmpSocket,
     List<String> extraArgs)
     implements Serializable {
 
+  private static final ObjectMapper JSON = new ObjectMapper();
   private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]{0,31}");
 
   public GuestSpec {
@@ -66,6 +73,19 @@ public record GuestSpec(
     requireAbsolute(guest, "kernel", kernel);
     requireAbsolute(guest, "initrd", initrd);
     requireAbsolute(guest, "serialLog", serialLog);
+    requireAbsolute(guest, "qmpSocket", qmpSocket);
+    int qmpBytes = qmpSocket.getBytes(StandardCharsets.UTF_8).length;
+    if (qmpBytes > StreamSocket.MAX_UNIX_PATH_BYTES) {
+      throw new IllegalArgumentException(
+          guest
+              + "QMP socket path "
+              + qmpSocket
+              + " is "
+              + qmpBytes
+              + " bytes, over the limit of "
+              + StreamSocket.MAX_UNIX_PATH_BYTES
+              + "; use a shorter run directory");
+    }
     append = append == null ? "" : append.strip();
     if (append.contains("\n")) {
       throw new IllegalArgumentException(guest + "kernel parameters must be one line");
@@ -98,8 +118,59 @@ public record GuestSpec(
             () -> new IllegalArgumentException("guest " + name + " has no NIC with id " + id));
   }
 
+  /**
+   * This spec as one JSON object (what checkpoint manifests store); {@link #fromJson} reads it back
+   * into an equal spec. NIC attachments carry a {@code type} of {@code stream}, {@code tap} or
+   * {@code bridge}. Any Jackson {@code ObjectMapper} gives the same result.
+   */
+  public String toJson() {
+    try {
+      return JSON.writeValueAsString(this);
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException("guest " + name + ": cannot write the spec as JSON: " + e, e);
+    }
+  }
+
+  /**
+   * The spec in {@code json}, validated like any other.
+   *
+   * @throws IllegalArgumentException if the JSON is malformed, incomplete or describes a spec QEMU
+   *     would misread
+   */
+  public static GuestSpec fromJson(String json) {
+    try {
+      return JSON.readValue(json, GuestSpec.class);
+    } catch (JsonProcessingException e) {
+      Throwable cause = e.getCause() instanceof IllegalArgumentException ? e.getCause() : e;
+      throw new IllegalArgumentException(
+          "not a valid guest spec: " + cause.getMessage().lines().findFirst().orElse(""), e);
+    }
+  }
+
+  /** A builder holding every value of this spec, to derive a changed copy. */
+  public Builder toBuilder() {
+    Builder builder =
+        new Builder(name)
+            .memoryMb(memoryMb)
+            .cpus(cpus)
+            .machine(machine)
+            .accel(accel)
+            .kernel(Path.of(kernel))
+            .initrd(Path.of(initrd))
+            .append(append)
+            .serialLog(Path.of(serialLog))
+            .qmpSocket(Path.of(qmpSocket))
+            .extraArgs(extraArgs.toArray(String[]::new));
+    nics.forEach(builder::nic);
+    return builder;
+  }
+
   public Path serialLogPath() {
     return Path.of(serialLog);
+  }
+
+  public Path qmpSocketPath() {
+    return Path.of(qmpSocket);
   }
 
   private static void requireAbsolute(String guest, String what, String path) {
@@ -120,6 +191,7 @@ public record GuestSpec(
     private String append = "";
     private final List<NicSpec> nics = new ArrayList<>();
     private String serialLog;
+    private String qmpSocket;
     private final List<String> extraArgs = new ArrayList<>();
 
     private Builder(String name) {
@@ -185,6 +257,21 @@ public record GuestSpec(
       return this;
     }
 
+    /** The QMP socket; by default {@code <name>.qmp} beside the serial log. */
+    public Builder qmpSocket(Path qmpSocket) {
+      this.qmpSocket = absolute(qmpSocket);
+      return this;
+    }
+
+    /**
+     * Puts the guest's files in {@code dir}: serial log {@code <name>.serial.log} and QMP socket
+     * {@code <name>.qmp} (QEMU's own log goes beside the serial log as {@code <name>.qemu.log}).
+     */
+    public Builder runDir(Path dir) {
+      serialLog(dir.resolve(name + ".serial.log"));
+      return qmpSocket(dir.resolve(name + ".qmp"));
+    }
+
     public Builder extraArgs(String... args) {
       this.extraArgs.addAll(List.of(args));
       return this;
@@ -202,7 +289,12 @@ public record GuestSpec(
           append,
           nics,
           serialLog,
+          qmpSocket != null ? qmpSocket : defaultQmpSocket(),
           extraArgs);
+    }
+
+    private String defaultQmpSocket() {
+      return serialLog == null ? null : Path.of(serialLog).resolveSibling(name + ".qmp").toString();
     }
 
     private static String absolute(Path path) {

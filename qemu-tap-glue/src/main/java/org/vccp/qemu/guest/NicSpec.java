@@ -9,9 +9,9 @@ import java.util.regex.Pattern;
  *
  * @param id netdev id, e.g. {@code n0}
  * @param mac lower-case unicast MAC; every guest needs its own (QEMU's default is shared)
- * @param attachment the stream socket behind the NIC
+ * @param attachment what the netdev is plugged into: a stream socket, a TAP or a bridge helper
  */
-public record NicSpec(String id, String mac, StreamSocket attachment) implements Serializable {
+public record NicSpec(String id, String mac, NicAttachment attachment) implements Serializable {
 
   private static final Pattern ID = Pattern.compile("[A-Za-z][A-Za-z0-9_-]{0,31}");
   private static final Pattern MAC = Pattern.compile("([0-9a-f]{2}:){5}[0-9a-f]{2}");
@@ -37,6 +37,26 @@ public record NicSpec(String id, String mac, StreamSocket attachment) implements
   /** A NIC attached to a stream socket. */
   public static NicSpec stream(String id, String mac, StreamSocket socket) {
     return new NicSpec(id, mac, socket);
+  }
+
+  /** A NIC on a TAP interface ({@code -netdev tap}). */
+  public static NicSpec tap(String id, String mac, TapDevice tap) {
+    return new NicSpec(id, mac, tap);
+  }
+
+  /** A NIC whose TAP a bridge helper makes ({@code -netdev bridge}). */
+  public static NicSpec bridge(String id, String mac, BridgeHelper bridge) {
+    return new NicSpec(id, mac, bridge);
+  }
+
+  /** The {@code -netdev} value for this NIC. */
+  public String netdevArgument() {
+    return attachment.netdevArgument(id);
+  }
+
+  /** The {@code -device} value: virtio-net on this netdev with this MAC and no option ROM. */
+  public String deviceArgument() {
+    return "virtio-net-pci,netdev=" + id + ",mac=" + mac + ",romfile=";
   }
 
   /** {@code 52:54:00:00:HH:LL}, QEMU's locally administered prefix, for n in 1..65535. */

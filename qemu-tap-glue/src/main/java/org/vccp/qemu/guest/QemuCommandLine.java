@@ -16,18 +16,27 @@ import java.util.List;
  *   -kernel /…/vmlinuz -initrd /…/initramfs.cpio.gz
  *   -append "console=ttyS0 vccp.name=g1 … quiet panic=-1"
  *   -serial file:/…/g1.serial.log
+ *   -qmp unix:/…/g1.qmp,server=on,wait=off
  *   -netdev stream,id=n0,server=on,addr.type=unix,addr.path=/…/g1.sock
  *   -device virtio-net-pci,netdev=n0,mac=52:54:00:00:00:01,romfile=
  *   [extra args]
+ *   [-S -incoming defer]                    (restore mode only, {@link #buildIncoming})
  * </pre>
  *
- * {@code romfile=} skips the iPXE option ROM (faster boot, and no ROM in the migration stream);
+ * A NIC on a TAP reads {@code -netdev tap,id=n0,ifname=tap0,script=no,downscript=no}, one made by a
+ * bridge helper {@code -netdev bridge,id=n0,br=sw0,helper=/…/vccp-bridge-helper}.
+ *
+ * <p>{@code romfile=} skips the iPXE option ROM (faster boot, and no ROM in the migration stream);
  * {@code panic=-1} with {@code -no-reboot} makes a guest whose /init dies exit QEMU at once.
  */
 public final class QemuCommandLine {
 
   /** The emulator, looked up on the PATH. */
   public static final String QEMU_BINARY = "qemu-system-x86_64";
+
+  static final String NO_AUTOSTART = "-S";
+  static final String INCOMING_OPTION = "-incoming";
+  static final String INCOMING_DEFER = "defer";
 
   private QemuCommandLine() {}
 
@@ -47,11 +56,27 @@ public final class QemuCommandLine {
     add(args, "-initrd", spec.initrd());
     add(args, "-append", kernelAppend(spec));
     add(args, "-serial", "file:" + spec.serialLog());
+    add(args, "-qmp", "unix:" + escapeOption(spec.qmpSocket()) + ",server=on,wait=off");
     for (NicSpec nic : spec.nics()) {
-      add(args, "-netdev", "stream,id=" + nic.id() + "," + nic.attachment().netdevOptions());
-      add(args, "-device", "virtio-net-pci,netdev=" + nic.id() + ",mac=" + nic.mac() + ",romfile=");
+      add(args, "-netdev", nic.netdevArgument());
+      add(args, "-device", nic.deviceArgument());
     }
     args.addAll(spec.extraArgs());
+    return List.copyOf(args);
+  }
+
+  /**
+   * {@link #build} plus {@code -S -incoming defer}: the same machine, waiting for {@code
+   * migrate-incoming} instead of booting, which is how a checkpoint is restored. {@code -S} changes
+   * no device: it only keeps the loaded guest {@code paused} until {@code cont}, even when the
+   * image was taken from a running guest (a {@code background-snapshot} image would otherwise start
+   * running on its own, before the switch has replayed its channel state).
+   */
+  public static List<String> buildIncoming(GuestSpec spec) {
+    List<String> args = new ArrayList<>(build(spec));
+    args.add(NO_AUTOSTART);
+    args.add(INCOMING_OPTION);
+    args.add(INCOMING_DEFER);
     return List.copyOf(args);
   }
 

@@ -22,12 +22,20 @@ import java.util.function.Predicate;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import org.vccp.qemu.image.GuestEvent;
+import org.vccp.qemu.qmp.MigrationStatus;
+import org.vccp.qemu.qmp.MigrationUri;
+import org.vccp.qemu.qmp.QmpClient;
+import org.vccp.qemu.qmp.QmpException;
 
 /**
  * One running QEMU process started from a {@link GuestSpec}. Its serial log is tailed every 10 ms
  * by a shared daemon thread, so every {@link SerialLine} carries the time it appeared; callers wait
  * for lines or VCCP events with a deadline. QEMU's own stdout and stderr go to {@code
  * <name>.qemu.log} beside the serial log, after a first line holding the command.
+ *
+ * <p>QEMU always serves QMP on {@link GuestSpec#qmpSocket()}; {@link #start} returns once {@link
+ * #qmp()} is connected, and {@link #saveTo}/{@link #loadFrom} save and restore the guest through
+ * it.
  *
  * <p>{@link #stop} and {@link #kill} signal only the PID this object started. Guests still running
  * when the JVM exits are killed by a shutdown hook, so a crashed test leaves no QEMU behind.
@@ -37,6 +45,10 @@ public final class QemuGuest implements AutoCloseable {
   private static final long TAIL_PERIOD_MS = 10;
   private static final long LISTEN_POLL_NS = TimeUnit.MILLISECONDS.toNanos(5);
   private static final Duration DEFAULT_STOP_GRACE = Duration.ofSeconds(5);
+
+  /** How long {@link #start} waits for QMP; generous, since a loaded host launches slowly. */
+  public static final int QMP_TIMEOUT_S = 60;
+
   private static final Pattern SAFE_SHELL_WORD = Pattern.compile("[A-Za-z0-9_./:=,@%+-]+");
 
   private static final Set<QemuGuest> RUNNING = ConcurrentHashMap.newKeySet();
@@ -56,22 +68,26 @@ public final class QemuGuest implements AutoCloseable {
 
   private final GuestSpec spec;
   private final List<String> commandLine;
+  private final boolean incoming;
   private final Path qemuLog;
   private final Process process;
   private final long startedNanos;
   private final SerialLog serial;
   private final ScheduledFuture<?> tail;
   private final Map<String, ListenerProbe> listenerProbes;
+  private volatile QmpClient qmp;
 
   private QemuGuest(
       GuestSpec spec,
       List<String> commandLine,
+      boolean incoming,
       Path qemuLog,
       Process process,
       long startedNanos,
       Map<String, ListenerProbe> listenerProbes) {
     this.spec = spec;
     this.commandLine = commandLine;
+    this.incoming = incoming;
     this.qemuLog = qemuLog;
     this.process = process;
     this.startedNanos = startedNanos;
@@ -82,18 +98,37 @@ public final class QemuGuest implements AutoCloseable {
   }
 
   /**
-   * Launches QEMU for {@code spec} and returns at once; the guest boots in the background. Creates
-   * the serial log's directory and removes an old serial log there.
+   * Launches QEMU for {@code spec} and returns once its QMP monitor has answered (the guest keeps
+   * booting in the background; wait for {@link GuestEvent#READY} with {@link #awaitEvent}). Creates
+   * the serial log's directory and removes an old serial log and QMP socket there.
    *
-   * @throws QemuGuestException if QEMU cannot be launched
+   * @throws QemuGuestException if QEMU cannot be launched, or exits or stays silent on QMP for
+   *     {@value #QMP_TIMEOUT_S} s
    */
   public static QemuGuest start(GuestSpec spec) {
-    List<String> commandLine = QemuCommandLine.build(spec);
+    return launch(spec, false);
+  }
+
+  /**
+   * Launches QEMU for {@code spec} in restore mode ({@link QemuCommandLine#buildIncoming}: the same
+   * command line plus {@code -S -incoming defer}) and returns once QMP answers; then {@link
+   * #loadFrom} (or {@code qmp().loadState}) brings in a saved state, and {@code qmp().cont()} runs
+   * it.
+   */
+  public static QemuGuest startIncoming(GuestSpec spec) {
+    return launch(spec, true);
+  }
+
+  private static QemuGuest launch(GuestSpec spec, boolean incoming) {
+    List<String> commandLine =
+        incoming ? QemuCommandLine.buildIncoming(spec) : QemuCommandLine.build(spec);
     Path serialLog = spec.serialLogPath();
     Path qemuLog = serialLog.resolveSibling(spec.name() + ".qemu.log");
     try {
       Files.createDirectories(serialLog.getParent());
+      Files.createDirectories(spec.qmpSocketPath().getParent());
       Files.deleteIfExists(serialLog);
+      Files.deleteIfExists(spec.qmpSocketPath()); // never talk to a stale or foreign monitor
       Files.writeString(qemuLog, "# " + shellQuote(commandLine) + "\n", StandardCharsets.UTF_8);
     } catch (IOException e) {
       throw new QemuGuestException(
@@ -101,8 +136,8 @@ public final class QemuGuest implements AutoCloseable {
     }
     Map<String, ListenerProbe> probes = new HashMap<>();
     for (NicSpec nic : spec.nics()) {
-      if (nic.attachment().server()) {
-        probes.put(nic.id(), ListenerProbe.before(nic.attachment()));
+      if (nic.attachment() instanceof StreamSocket socket && socket.server()) {
+        probes.put(nic.id(), ListenerProbe.before(socket));
       }
     }
     long startedNanos = System.nanoTime();
@@ -125,10 +160,30 @@ public final class QemuGuest implements AutoCloseable {
               + "); install qemu-system-x86",
           e);
     }
-    QemuGuest guest = new QemuGuest(spec, commandLine, qemuLog, process, startedNanos, probes);
+    QemuGuest guest =
+        new QemuGuest(spec, commandLine, incoming, qemuLog, process, startedNanos, probes);
     RUNNING.add(guest);
     process.onExit().thenRun(guest::finish);
+    guest.connectQmp();
     return guest;
+  }
+
+  private void connectQmp() {
+    try {
+      qmp =
+          QmpClient.connectWithRetry(
+              spec.qmpSocketPath(),
+              "guest " + name(),
+              Duration.ofSeconds(QMP_TIMEOUT_S),
+              process::isAlive);
+    } catch (QmpException e) {
+      String why =
+          process.isAlive()
+              ? "QMP did not answer on " + spec.qmpSocketPath() + ": " + e.getMessage()
+              : "QEMU " + exitDescription() + " before QMP answered";
+      kill();
+      throw new QemuGuestException("guest " + name() + ": " + why + diagnostics(), e);
+    }
   }
 
   public GuestSpec spec() {
@@ -142,6 +197,44 @@ public final class QemuGuest implements AutoCloseable {
   /** The exact argument list QEMU was started with. */
   public List<String> commandLine() {
     return commandLine;
+  }
+
+  /** True when this QEMU was started with {@code -incoming defer} ({@link #startIncoming}). */
+  public boolean isIncoming() {
+    return incoming;
+  }
+
+  /** The connected QMP client of this QEMU. */
+  public QmpClient qmp() {
+    return qmp;
+  }
+
+  /**
+   * Saves the guest's state to {@code file} through QMP ({@code migrate "exec:cat > FILE"} with the
+   * bandwidth cap lifted) and returns once QEMU reports the stream complete, so the file is whole.
+   * Stop the guest first ({@code qmp().stop()}) unless {@code background-snapshot} is on; it stays
+   * stopped ({@code postmigrate}) until {@code qmp().cont()}.
+   *
+   * @throws org.vccp.qemu.qmp.QmpException if QEMU refuses, the migration fails or times out
+   */
+  public MigrationStatus saveTo(Path file, Duration timeout) {
+    return qmp.saveState(MigrationUri.toFile(file), timeout);
+  }
+
+  /**
+   * Loads a state saved by {@link #saveTo} into this restore-mode QEMU ({@link #startIncoming}) and
+   * returns its run state afterwards, {@code paused} when it worked; {@code qmp().cont()} runs it.
+   */
+  public String loadFrom(Path file, Duration timeout) {
+    if (!incoming) {
+      throw new IllegalStateException(
+          "guest " + name() + " was not started with -incoming defer; use startIncoming");
+    }
+    if (!Files.isReadable(file)) {
+      throw new QemuGuestException(
+          "guest " + name() + ": saved state " + file + " is not readable");
+    }
+    return qmp.loadState(MigrationUri.fromFile(file), timeout);
   }
 
   public long pid() {
@@ -262,10 +355,16 @@ public final class QemuGuest implements AutoCloseable {
    * /proc/net/unix or /proc/net/tcp{,6}; never connects, which would use up the one client slot.
    */
   public void awaitListening(String nicId, Duration timeout) {
-    StreamSocket socket = spec.nic(nicId).attachment();
-    if (!socket.server()) {
+    NicAttachment attachment = spec.nic(nicId).attachment();
+    if (!(attachment instanceof StreamSocket socket) || !socket.server()) {
       throw new IllegalArgumentException(
-          "guest " + name() + ": NIC " + nicId + " connects (server=off); nothing listens");
+          "guest "
+              + name()
+              + ": NIC "
+              + nicId
+              + " is "
+              + attachment
+              + "; only a stream socket QEMU serves (server=on) listens");
     }
     ListenerProbe probe = listenerProbes.get(nicId);
     long deadline = System.nanoTime() + timeout.toNanos();
@@ -344,6 +443,10 @@ public final class QemuGuest implements AutoCloseable {
     tail.cancel(false);
     serial.close();
     RUNNING.remove(this);
+    QmpClient client = qmp;
+    if (client != null) {
+      client.close();
+    }
   }
 
   private static List<String> readLines(Path file) {

@@ -1,6 +1,6 @@
 package org.vccp.qemu.guest;
 
-import java.io.Serializable;
+import com.fasterxml.jackson.annotation.JsonIgnore;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 
@@ -16,7 +16,7 @@ import java.nio.file.Path;
  * @param server true when QEMU listens
  */
 public record StreamSocket(String path, String host, int port, boolean server)
-    implements Serializable {
+    implements NicAttachment {
 
   /** sun_path holds 108 bytes including the terminating NUL. */
   public static final int MAX_UNIX_PATH_BYTES = 107;
@@ -58,6 +58,7 @@ public record StreamSocket(String path, String host, int port, boolean server)
     return new StreamSocket(null, host, port, server);
   }
 
+  @JsonIgnore
   public boolean isUnix() {
     return path != null;
   }
@@ -70,8 +71,9 @@ public record StreamSocket(String path, String host, int port, boolean server)
     return Path.of(path);
   }
 
-  /** The {@code -netdev stream} options after {@code id=}, with commas escaped. */
-  String netdevOptions() {
+  /** {@code stream,id=ID,server=on|off,addr.type=...}, with commas in paths escaped. */
+  @Override
+  public String netdevArgument(String id) {
     String address =
         isUnix()
             ? "addr.type=unix,addr.path=" + QemuCommandLine.escapeOption(path)
@@ -79,7 +81,7 @@ public record StreamSocket(String path, String host, int port, boolean server)
                 + QemuCommandLine.escapeOption(host)
                 + ",addr.port="
                 + port;
-    return "server=" + (server ? "on" : "off") + "," + address;
+    return "stream,id=" + id + ",server=" + (server ? "on" : "off") + "," + address;
   }
 
   @Override

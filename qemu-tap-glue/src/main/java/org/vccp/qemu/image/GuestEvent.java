@@ -24,6 +24,7 @@ public record GuestEvent(String event, Map<String, String> fields) {
   public static final String HTTP_SERVE = "HTTP-SERVE";
   public static final String FETCH = "FETCH";
   public static final String COUNTER = "COUNTER";
+  public static final String UDPSEQ = "UDPSEQ";
   public static final String DONE = "DONE";
   public static final String ERROR = "ERROR";
 

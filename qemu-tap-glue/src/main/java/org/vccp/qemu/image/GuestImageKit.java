@@ -18,6 +18,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Consumer;
 import java.util.function.Supplier;
 import java.util.stream.Stream;
 import org.slf4j.Logger;
@@ -106,21 +107,52 @@ public final class GuestImageKit {
    * @throws GuestImageException naming the failed step and what to do about it
    */
   public GuestImage build() {
+    return build(step -> {}).image();
+  }
+
+  /**
+   * What {@link #build(Consumer)} did.
+   *
+   * @param image the kernel and initramfs
+   * @param fromCache true when a valid cached image was used, false when it was built now
+   * @param took time spent in {@link #build(Consumer)}
+   */
+  public record BuildResult(GuestImage image, boolean fromCache, Duration took) {
+
+    /** The cache directory holding the image, its {@code SHA256SUMS} and {@code inputs.txt}. */
+    public Path dir() {
+      return image.kernel().getParent();
+    }
+  }
+
+  /**
+   * {@link #build()}, telling {@code progress} about each slow step as it starts (resolving package
+   * versions, each download, extraction, compiling the UDP helper, packing).
+   */
+  public BuildResult build(Consumer<String> progress) {
+    long startNs = System.nanoTime();
     return locked(
         () -> {
+          progress.accept("resolving package versions (apt-cache, remembered per apt state)");
           ImageInputs inputs = resolveInputs();
           Path dir = cacheDir.resolve(inputs.key());
           String problem = ImageCache.check(dir);
           if (problem == null) {
             LOG.debug("guest image cache hit: {}", dir);
-            return ImageCache.imageIn(dir);
+            return new BuildResult(ImageCache.imageIn(dir), true, since(startNs));
           }
           if (Files.exists(dir)) {
             LOG.warn("guest image cache {} is unusable ({}); rebuilding it", dir, problem);
+            progress.accept("cached image " + dir + " is unusable (" + problem + "); rebuilding");
             ImageCache.deleteTree(dir);
           }
-          return buildInto(inputs, dir);
+          GuestImage image = buildInto(inputs, dir, progress);
+          return new BuildResult(image, false, since(startNs));
         });
+  }
+
+  private static Duration since(long startNs) {
+    return Duration.ofNanos(System.nanoTime() - startNs);
   }
 
   /** The valid cached image for the current inputs, if there is one; never builds. */
@@ -175,7 +207,7 @@ public final class GuestImageKit {
         udpHelper);
   }
 
-  private GuestImage buildInto(ImageInputs inputs, Path dir) {
+  private GuestImage buildInto(ImageInputs inputs, Path dir, Consumer<String> progress) {
     long startNs = System.nanoTime();
     LOG.info(
         "building guest image {} ({} {}, busybox {})",
@@ -188,11 +220,14 @@ public final class GuestImageKit {
       work = Files.createTempDirectory(cacheDir, ".build-");
       Path debs = Files.createDirectories(work.resolve("debs"));
 
+      progress.accept("downloading " + META_PACKAGE + " " + inputs.metaVersion());
       Path metaDeb = Apt.download(debs, META_PACKAGE, inputs.metaVersion());
       Apt.checkPins(
           metaDeb,
           new Apt.Kernel(inputs.metaVersion(), inputs.kernelPackage(), inputs.kernelVersion()));
+      progress.accept("downloading " + inputs.kernelPackage() + " " + inputs.kernelVersion());
       Path kernelDeb = Apt.download(debs, inputs.kernelPackage(), inputs.kernelVersion());
+      progress.accept("extracting the kernel and its virtio modules");
       Path kernelTree = Apt.extract(kernelDeb, work.resolve("kernel"));
       Path vmlinuz = kernelTree.resolve("boot/vmlinuz-" + inputs.kernelRelease());
       if (!Files.isRegularFile(vmlinuz)) {
@@ -205,13 +240,18 @@ public final class GuestImageKit {
 
       Path busybox = inputs.hostBusybox();
       if (busybox == null) {
+        progress.accept("downloading " + BUSYBOX_PACKAGE + " " + inputs.busyboxId());
         Path busyboxDeb = Apt.download(debs, BUSYBOX_PACKAGE, inputs.busyboxId());
         busybox = Apt.extract(busyboxDeb, work.resolve("busybox")).resolve("bin/busybox");
       }
 
+      if (inputs.udpHelperSource() != null) {
+        progress.accept("compiling the UDP helper vccp-udp (gcc -static)");
+      }
       Path root = stageRoot(work, inputs, busybox, modules);
       Path out = Files.createDirectories(work.resolve("out"));
       Files.copy(vmlinuz, out.resolve(ImageCache.KERNEL_FILE));
+      progress.accept("packing the initramfs (cpio newc, gzip) and writing SHA256SUMS");
       Initramfs.pack(root, out.resolve(ImageCache.INITRD_FILE), work);
       Files.writeString(out.resolve(ImageCache.INPUTS_FILE), inputs.describe());
       ImageCache.writeSums(out);

@@ -22,8 +22,11 @@ import java.util.stream.Collectors;
  * @param count pings or downloads to do ({@code vccp.count})
  * @param port HTTP port ({@code vccp.port})
  * @param intervalMs pause between pings ({@code vccp.interval_ms})
- * @param timeoutS how long ping waits for the peer and each download may retry ({@code
- *     vccp.timeout_s})
+ * @param timeoutS how long ping waits for the peer and each download may retry, udp-seq-send waits
+ *     for its receiver and udp-seq-recv waits for the next datagram ({@code vccp.timeout_s})
+ * @param rate datagrams per second udp-seq-send sends ({@code vccp.rate})
+ * @param flow flow id in every udp-seq datagram; sender and receiver must agree ({@code vccp.flow})
+ * @param udpBytes UDP payload size of udp-seq datagrams, 28..1472 ({@code vccp.udp_bytes})
  */
 public record GuestParams(
     String name,
@@ -34,8 +37,17 @@ public record GuestParams(
     int count,
     int port,
     int intervalMs,
-    int timeoutS)
+    int timeoutS,
+    int rate,
+    int flow,
+    int udpBytes)
     implements Serializable {
+
+  /** The udp-seq header: magic, flow, sequence number, send time (see the module README). */
+  public static final int UDP_SEQ_HEADER_BYTES = 28;
+
+  /** The largest UDP payload that fits one 1500-byte IPv4 frame. */
+  public static final int MAX_UDP_BYTES = 1472;
 
   private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]{0,31}");
   private static final Pattern IPV4 =
@@ -65,16 +77,29 @@ public record GuestParams(
       throw new IllegalArgumentException("guest " + name + ": give at least one workload");
     }
     boolean needsPeer =
-        workloads.contains(Workload.PING) || workloads.contains(Workload.HTTP_FETCH_MD5);
+        workloads.contains(Workload.PING)
+            || workloads.contains(Workload.HTTP_FETCH_MD5)
+            || workloads.contains(Workload.UDP_SEQ_SEND);
     if (needsPeer && (peer == null || ip == null)) {
       throw new IllegalArgumentException(
           "guest " + name + ": workloads " + workloads + " need both ip and peer");
+    }
+    if (workloads.contains(Workload.UDP_SEQ_RECV) && ip == null) {
+      throw new IllegalArgumentException("guest " + name + ": udp-seq-recv needs an ip");
     }
     requireRange(name, "size_mb", sizeMb, 1, 4096);
     requireRange(name, "count", count, 1, 1_000_000);
     requireRange(name, "port", port, 1, 65535);
     requireRange(name, "interval_ms", intervalMs, 0, 3_600_000);
     requireRange(name, "timeout_s", timeoutS, 1, 86_400);
+    requireRange(name, "rate", rate, 1, 100_000);
+    requireRange(name, "flow", flow, 0, Integer.MAX_VALUE);
+    requireRange(name, "udp_bytes", udpBytes, UDP_SEQ_HEADER_BYTES, MAX_UDP_BYTES);
+  }
+
+  /** True when a udp-seq workload runs, so the udp-seq parameters are written. */
+  public boolean usesUdpSeq() {
+    return workloads.contains(Workload.UDP_SEQ_SEND) || workloads.contains(Workload.UDP_SEQ_RECV);
   }
 
   /** Parameters for {@code name} with the defaults /init uses: idle, 8 MB, 3 times, port 80. */
@@ -82,7 +107,11 @@ public record GuestParams(
     return new Builder(name);
   }
 
-  /** {@code vccp.name=g1 vccp.ip=... vccp.workload=...}, every parameter, in a fixed order. */
+  /**
+   * {@code vccp.name=g1 vccp.ip=... vccp.workload=...}, every parameter, in a fixed order; the
+   * udp-seq ones ({@code vccp.rate}, {@code vccp.flow}, {@code vccp.udp_bytes}) only when a udp-seq
+   * workload runs.
+   */
   public String toKernelArgs() {
     List<String> args = new ArrayList<>();
     args.add("vccp.name=" + name);
@@ -100,6 +129,11 @@ public record GuestParams(
     args.add("vccp.port=" + port);
     args.add("vccp.interval_ms=" + intervalMs);
     args.add("vccp.timeout_s=" + timeoutS);
+    if (usesUdpSeq()) {
+      args.add("vccp.rate=" + rate);
+      args.add("vccp.flow=" + flow);
+      args.add("vccp.udp_bytes=" + udpBytes);
+    }
     return String.join(" ", args);
   }
 
@@ -121,6 +155,9 @@ public record GuestParams(
     private int port = 80;
     private int intervalMs = 200;
     private int timeoutS = 120;
+    private int rate = 100;
+    private int flow = 1;
+    private int udpBytes = 64;
 
     private Builder(String name) {
       this.name = name;
@@ -167,8 +204,38 @@ public record GuestParams(
       return this;
     }
 
+    /** udp-seq-send's datagrams per second. */
+    public Builder rate(int rate) {
+      this.rate = rate;
+      return this;
+    }
+
+    /** The udp-seq flow id; a receiver counts only its own flow. */
+    public Builder flow(int flow) {
+      this.flow = flow;
+      return this;
+    }
+
+    /** udp-seq datagram payload size in bytes (28..1472). */
+    public Builder udpBytes(int udpBytes) {
+      this.udpBytes = udpBytes;
+      return this;
+    }
+
     public GuestParams build() {
-      return new GuestParams(name, ip, peer, workloads, sizeMb, count, port, intervalMs, timeoutS);
+      return new GuestParams(
+          name,
+          ip,
+          peer,
+          workloads,
+          sizeMb,
+          count,
+          port,
+          intervalMs,
+          timeoutS,
+          rate,
+          flow,
+          udpBytes);
     }
   }
 }

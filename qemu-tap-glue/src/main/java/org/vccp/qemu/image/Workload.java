@@ -14,7 +14,17 @@ public enum Workload {
   /** Download the peer's file {@code vccp.count} times, retrying until it answers: FETCH, DONE. */
   HTTP_FETCH_MD5("http-fetch-md5"),
   /** Print COUNTER n=1, 2, ... every 100 ms, forever; only useful last in the list. */
-  COUNTER("counter");
+  COUNTER("counter"),
+  /**
+   * Send numbered UDP datagrams 1..{@code vccp.count} to the peer's {@code vccp.port} at {@code
+   * vccp.rate} per second, after a handshake with its receiver: UDPSEQ lines, then DONE.
+   */
+  UDP_SEQ_SEND("udp-seq-send"),
+  /**
+   * Receive and check numbered datagrams on {@code vccp.port}, in the background (returns once
+   * bound): UDPSEQ lines every second with gaps, duplicates and reorders, then DONE.
+   */
+  UDP_SEQ_RECV("udp-seq-recv");
 
   private final String paramName;
 

@@ -34,6 +34,9 @@ COUNT=3
 PORT=80
 INTERVAL_MS=200
 TIMEOUT_S=120
+RATE=100
+FLOW=1
+UDP_BYTES=64
 for arg in $(cat /proc/cmdline); do
   case "$arg" in
     vccp.name=*) NAME=${arg#*=} ;;
@@ -45,6 +48,9 @@ for arg in $(cat /proc/cmdline); do
     vccp.port=*) PORT=${arg#*=} ;;
     vccp.interval_ms=*) INTERVAL_MS=${arg#*=} ;;
     vccp.timeout_s=*) TIMEOUT_S=${arg#*=} ;;
+    vccp.rate=*) RATE=${arg#*=} ;;
+    vccp.flow=*) FLOW=${arg#*=} ;;
+    vccp.udp_bytes=*) UDP_BYTES=${arg#*=} ;;
   esac
 done
 
@@ -70,6 +76,8 @@ if [ -n "$IP" ]; then
   done
   if [ -e /sys/class/net/eth0 ]; then
     MAC=$(cat /sys/class/net/eth0/address)
+    # A long transmit queue: a guest starved of CPU under TCG queues bursts instead of dropping.
+    ip link set eth0 txqueuelen 10000
     ip link set eth0 up && ip addr add $IP dev eth0 || say ERROR stage=network detail=eth0
   else
     say ERROR stage=network detail=no-eth0
@@ -181,6 +189,27 @@ wl_http_fetch_md5() {
   say DONE workload=http-fetch-md5 ok=$ok fail=$fail
 }
 
+need_udp_helper() {
+  [ -x /bin/vccp-udp ] && return 0
+  say ERROR stage=$1 detail=no-vccp-udp-helper
+  return 1
+}
+
+# Numbered datagrams 1..vccp.count to vccp.peer:vccp.port at vccp.rate per second, after a
+# hello/ack handshake with the receiver; vccp-udp prints UDPSEQ lines and DONE itself.
+wl_udp_seq_send() {
+  need_peer udp-seq-send && need_udp_helper udp-seq-send || return
+  vccp-udp seq-send $PEER $PORT $RATE $COUNT $FLOW $UDP_BYTES $TIMEOUT_S
+}
+
+# Binds vccp.port, then counts in the background (returns at once, like http-serve), reporting
+# every second and once at the end: after datagram vccp.count (plus 1 s for stragglers) or after
+# vccp.timeout_s without any.
+wl_udp_seq_recv() {
+  need_udp_helper udp-seq-recv || return
+  vccp-udp seq-recv $PORT $COUNT $FLOW $TIMEOUT_S
+}
+
 wl_counter() {
   n=0
   while :; do
@@ -197,6 +226,8 @@ for workload in $(echo "$WORKLOAD" | tr ',' ' '); do
     http-serve) wl_http_serve ;;
     http-fetch-md5) wl_http_fetch_md5 ;;
     counter) wl_counter ;;
+    udp-seq-send) wl_udp_seq_send ;;
+    udp-seq-recv) wl_udp_seq_recv ;;
     *) say ERROR stage=workload detail=unknown-$workload ;;
   esac
 done

@@ -3,12 +3,14 @@ package org.vccp.qemu.guest;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.ObjectInputStream;
 import java.io.ObjectOutputStream;
 import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.vccp.qemu.image.GuestParams;
 import org.vccp.qemu.image.Workload;
@@ -35,7 +37,7 @@ class QemuCommandLineTest {
         g1().nic(
                 NicSpec.stream(
                     "n0", NicSpec.localMac(1), StreamSocket.unix(Path.of("/run/g1.sock"), true)))
-            .extraArgs("-qmp", "unix:/run/g1.qmp,server=on,wait=off")
+            .extraArgs("-rtc", "base=utc")
             .build();
 
     assertThat(QemuCommandLine.build(spec))
@@ -64,12 +66,140 @@ class QemuCommandLineTest {
                 + " vccp.interval_ms=200 vccp.timeout_s=120 quiet panic=-1",
             "-serial",
             "file:/logs/g1.serial.log",
+            "-qmp",
+            "unix:/logs/g1.qmp,server=on,wait=off",
             "-netdev",
             "stream,id=n0,server=on,addr.type=unix,addr.path=/run/g1.sock",
             "-device",
             "virtio-net-pci,netdev=n0,mac=52:54:00:00:00:01,romfile=",
-            "-qmp",
-            "unix:/run/g1.qmp,server=on,wait=off");
+            "-rtc",
+            "base=utc");
+  }
+
+  @Test
+  void restoreModeIsTheSameCommandLinePlusPausedIncomingDefer() {
+    GuestSpec spec = g1().runDir(Path.of("/run/vccp")).build();
+
+    List<String> normal = QemuCommandLine.build(spec);
+    List<String> incoming = QemuCommandLine.buildIncoming(spec);
+
+    assertThat(normal)
+        .containsSequence("-serial", "file:/run/vccp/g1.serial.log")
+        .containsSequence("-qmp", "unix:/run/vccp/g1.qmp,server=on,wait=off")
+        .doesNotContain("-incoming");
+    assertThat(incoming)
+        .startsWith(normal.toArray(String[]::new))
+        .endsWith("-S", "-incoming", "defer")
+        .hasSize(normal.size() + 3);
+  }
+
+  @Test
+  void writesTapNicsWithAndWithoutScripts() {
+    GuestSpec spec =
+        g1().nic(NicSpec.tap("n0", NicSpec.localMac(1), TapDevice.existing("vccp-t1")))
+            .nic(
+                NicSpec.tap(
+                    "n1",
+                    NicSpec.localMac(2),
+                    TapDevice.withScripts(
+                            "tap1",
+                            Path.of("/etc/vccp/vccp-ifup"),
+                            Path.of("/etc/vccp/vccp-ifdown"))
+                        .withVnetHdr(false)))
+            .build();
+
+    assertThat(QemuCommandLine.build(spec))
+        .containsSequence(
+            "-netdev",
+            "tap,id=n0,ifname=vccp-t1,script=no,downscript=no",
+            "-device",
+            "virtio-net-pci,netdev=n0,mac=52:54:00:00:00:01,romfile=",
+            "-netdev",
+            "tap,id=n1,ifname=tap1,script=/etc/vccp/vccp-ifup,downscript=/etc/vccp/vccp-ifdown"
+                + ",vnet_hdr=off",
+            "-device",
+            "virtio-net-pci,netdev=n1,mac=52:54:00:00:00:02,romfile=");
+  }
+
+  @Test
+  void writesBridgeHelperNics() {
+    GuestSpec spec =
+        g1().nic(
+                NicSpec.bridge(
+                    "n0",
+                    NicSpec.localMac(1),
+                    BridgeHelper.of("sw0", Path.of("/usr/lib/vccp/vccp-bridge-helper"))))
+            .nic(NicSpec.bridge("n1", NicSpec.localMac(2), BridgeHelper.qemuDefault("br0")))
+            .build();
+
+    assertThat(QemuCommandLine.build(spec))
+        .containsSequence(
+            "-netdev",
+            "bridge,id=n0,br=sw0,helper=/usr/lib/vccp/vccp-bridge-helper",
+            "-device",
+            "virtio-net-pci,netdev=n0,mac=52:54:00:00:00:01,romfile=",
+            "-netdev",
+            "bridge,id=n1,br=br0");
+  }
+
+  @Test
+  void rejectsTapAndBridgeNamesQemuOrTheKernelWouldRefuse() {
+    assertThatThrownBy(() -> TapDevice.existing("a-name-of-16-byt"))
+        .hasMessageContaining("must be 1-15");
+    assertThatThrownBy(() -> TapDevice.existing("tap 0")).hasMessageContaining("'tap 0'");
+    assertThatThrownBy(() -> new TapDevice("tap0", "ifup", null, null))
+        .hasMessageContaining("script must be an absolute path");
+    assertThatThrownBy(() -> BridgeHelper.qemuDefault("br,0")).hasMessageContaining("'br,0'");
+    assertThatThrownBy(() -> new BridgeHelper("br0", "helper"))
+        .hasMessageContaining("helper must be an absolute path");
+    assertThatThrownBy(() -> g1().qmpSocket(Path.of("/tmp/" + "q".repeat(110))).build())
+        .hasMessageContaining("QMP socket path")
+        .hasMessageContaining("over the limit of 107");
+  }
+
+  @Test
+  void aSpecSurvivesJsonWithEveryKindOfNic() throws Exception {
+    GuestSpec spec =
+        g1().memoryMb(256)
+            .nic(
+                NicSpec.stream(
+                    "n0", NicSpec.localMac(1), StreamSocket.unix(Path.of("/run/g1.sock"), true)))
+            .nic(
+                NicSpec.stream(
+                    "n1", NicSpec.localMac(2), StreamSocket.tcp("127.0.0.1", 7001, false)))
+            .nic(
+                NicSpec.tap(
+                    "n2", NicSpec.localMac(3), TapDevice.existing("tap3").withVnetHdr(true)))
+            .nic(
+                NicSpec.bridge(
+                    "n3", NicSpec.localMac(4), BridgeHelper.of("sw0", Path.of("/opt/helper"))))
+            .extraArgs("-rtc", "base=utc")
+            .build();
+
+    String json = spec.toJson();
+    GuestSpec copy = GuestSpec.fromJson(json);
+
+    assertThat(copy).isEqualTo(spec);
+    assertThat(QemuCommandLine.build(copy)).isEqualTo(QemuCommandLine.build(spec));
+    assertThat(json)
+        .contains("\"qmpSocket\":\"/logs/g1.qmp\"")
+        .contains("\"type\":\"stream\"")
+        .contains("\"type\":\"tap\"")
+        .contains("\"type\":\"bridge\"")
+        .doesNotContain("\"unix\"");
+    assertThat(GuestSpec.fromJson(new ObjectMapper().writeValueAsString(spec))).isEqualTo(spec);
+  }
+
+  @Test
+  void aBadJsonSpecIsRejectedWithTheReason() {
+    String json = g1().build().toJson().replace("\"memoryMb\":128", "\"memoryMb\":1");
+
+    assertThatThrownBy(() -> GuestSpec.fromJson(json))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("memoryMb 1 is not 32..1048576");
+    assertThatThrownBy(() -> GuestSpec.fromJson("{\"name\":"))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageStartingWith("not a valid guest spec");
   }
 
   @Test

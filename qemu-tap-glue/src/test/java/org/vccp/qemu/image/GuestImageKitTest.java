@@ -11,19 +11,28 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.FileTime;
+import java.time.Duration;
 import java.util.zip.GZIPInputStream;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.vccp.qemu.guest.GuestSpec;
+import org.vccp.qemu.guest.NicSpec;
 import org.vccp.qemu.guest.QemuCommandLine;
+import org.vccp.qemu.guest.QemuGuest;
+import org.vccp.qemu.guest.StreamSocket;
 
-/** Builds the guest image from the apt mirror into an empty cache, then hits and repairs it. */
+/**
+ * Builds the guest image from the apt mirror into an empty cache, hits and repairs it, and boots
+ * the result to READY.
+ */
 @Tag("qemu")
 class GuestImageKitTest {
 
   @TempDir Path cacheHome;
+  @TempDir Path runDir;
 
   @BeforeAll
   static void needsQemu() {
@@ -82,6 +91,32 @@ class GuestImageKitTest {
     assertThat(kit.cached()).contains(repaired);
     assertThat(dir.resolve("SHA256SUMS")).as("the build is reproducible").hasContent(sums);
     assertThat(gunzipAsText(repaired.initrd())).contains(GuestImageKit.initScript());
+
+    // and what came out of the empty cache boots to READY with its network up
+    GuestSpec spec =
+        GuestSpec.builder("k1")
+            .image(repaired)
+            .params(GuestParams.builder("k1").ip("10.0.9.1/24").build())
+            .nic(
+                NicSpec.stream(
+                    "n0",
+                    NicSpec.localMac(0x91),
+                    StreamSocket.unix(runDir.resolve("k1.sock"), true)))
+            .runDir(runDir)
+            .build();
+    try (QemuGuest guest = QemuGuest.start(spec)) {
+      GuestEvent ready = guest.awaitEvent(GuestEvent.READY, Duration.ofSeconds(90));
+      assertThat(ready.get("name")).isEqualTo("k1");
+      assertThat(ready.get("ip")).isEqualTo("10.0.9.1/24");
+      assertThat(ready.get("mac")).isEqualTo(NicSpec.localMac(0x91));
+      assertThat(guest.events()).noneMatch(e -> e.is(GuestEvent.ERROR));
+      assertThat(guest.qmp().queryStatus()).isEqualTo("running");
+      System.out.printf(
+          "fresh image booted to READY in %d ms%n",
+          guest
+              .sinceStart(guest.awaitSerialLine(l -> l.startsWith("VCCP READY"), Duration.ZERO))
+              .toMillis());
+    }
   }
 
   private static String gunzipAsText(Path gz) throws IOException {

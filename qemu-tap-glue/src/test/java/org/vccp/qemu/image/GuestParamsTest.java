@@ -29,6 +29,37 @@ class GuestParamsTest {
   }
 
   @Test
+  void writesTheUdpSeqParametersOnlyForUdpSeqWorkloads() {
+    GuestParams sender =
+        GuestParams.builder("s1")
+            .ip("10.0.0.1")
+            .peer("10.0.0.2")
+            .workloads(Workload.UDP_SEQ_RECV, Workload.UDP_SEQ_SEND)
+            .count(6000)
+            .port(5001)
+            .rate(200)
+            .flow(7)
+            .udpBytes(100)
+            .build();
+
+    assertThat(sender.toKernelArgs())
+        .endsWith(
+            " vccp.workload=udp-seq-recv,udp-seq-send vccp.size_mb=8 vccp.count=6000 vccp.port=5001"
+                + " vccp.interval_ms=200 vccp.timeout_s=120 vccp.rate=200 vccp.flow=7"
+                + " vccp.udp_bytes=100");
+    assertThat(GuestParams.builder("c1").rate(5).build().toKernelArgs()).doesNotContain("rate");
+    assertThatThrownBy(() -> GuestParams.builder("r1").workloads(Workload.UDP_SEQ_RECV).build())
+        .hasMessageContaining("udp-seq-recv needs an ip");
+    assertThatThrownBy(
+            () -> GuestParams.builder("s1").ip("10.0.0.1").workloads(Workload.UDP_SEQ_SEND).build())
+        .hasMessageContaining("need both ip and peer");
+    assertThatThrownBy(() -> GuestParams.builder("s1").udpBytes(27).build())
+        .hasMessageContaining("vccp.udp_bytes=27 is outside 28..1472");
+    assertThatThrownBy(() -> GuestParams.builder("s1").rate(0).build())
+        .hasMessageContaining("vccp.rate=0 is outside 1..100000");
+  }
+
+  @Test
   void aGuestWithoutNetworkOnlyNamesItselfAndItsWorkload() {
     assertThat(GuestParams.builder("c1").workloads(Workload.COUNTER).build().toKernelArgs())
         .startsWith("vccp.name=c1 vccp.workload=counter ");

@@ -17,7 +17,12 @@ class InitScriptTest {
 
   @Test
   void understandsEveryParameterGuestParamsWrites() {
-    GuestParams params = GuestParams.builder("g1").ip("10.0.0.1").peer("10.0.0.2").build();
+    GuestParams params =
+        GuestParams.builder("g1")
+            .ip("10.0.0.1")
+            .peer("10.0.0.2")
+            .workloads(Workload.UDP_SEQ_SEND)
+            .build();
     for (String arg : params.toKernelArgs().split(" ")) {
       String key = arg.substring(0, arg.indexOf('='));
       assertThat(init).as("/init reads %s", key).contains("    " + key + "=*)");

@@ -35,7 +35,7 @@ public final class SwitchContext {
   public Path holdSpillDir;
 
   /** The switch's name: names its recording files (and its control socket by convention). */
-  public String name = "vccp";
+  public String name = org.vccp.vnet.control.SwitchSockets.DEFAULT_NAME;
 
   /** Record into this directory from the start; null = not recording (ctl record start can). */
   public Path recordDir;

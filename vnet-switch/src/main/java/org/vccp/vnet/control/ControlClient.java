@@ -55,6 +55,28 @@ public final class ControlClient implements AutoCloseable {
     return json.readTree(sendLine(json.writeValueAsString(request)));
   }
 
+  /**
+   * Sends a request and returns its reply, passing the progress lines that a long command sends
+   * before it to {@code progress}.
+   */
+  public JsonNode request(JsonNode request, java.util.function.Consumer<String> progress)
+      throws IOException {
+    out.write((json.writeValueAsString(request) + "\n").getBytes(StandardCharsets.UTF_8));
+    out.flush();
+    while (true) {
+      String line = in.readLine();
+      if (line == null) {
+        throw new IOException("the switch closed the control connection without replying");
+      }
+      JsonNode reply = json.readTree(line);
+      if (reply.has("progress") && !reply.has("ok")) {
+        progress.accept(reply.get("progress").asText());
+      } else {
+        return reply;
+      }
+    }
+  }
+
   public JsonNode command(String cmd) throws IOException {
     return request(json.createObjectNode().put("cmd", cmd));
   }

@@ -76,6 +76,25 @@ public final class ControlServer implements AutoCloseable {
     handlers.put("mark", this::mark);
   }
 
+  /**
+   * A command that reports progress while it runs: each line reaches the client as {@code
+   * {"progress":"..."}} before the reply.
+   */
+  @FunctionalInterface
+  public interface StreamingHandler {
+    JsonNode handle(JsonNode request, java.util.function.Consumer<String> progress)
+        throws Exception;
+  }
+
+  private final Map<String, StreamingHandler> streaming =
+      new java.util.concurrent.ConcurrentHashMap<>();
+
+  /** Registers a command that streams progress lines before its reply. */
+  public void registerStreaming(String cmd, StreamingHandler handler) {
+    streaming.put(cmd, handler);
+    handlers.put(cmd, r -> handler.handle(r, line -> {}));
+  }
+
   /** Registers another command (later modules add hold/release, record, ...). */
   public void register(String cmd, CommandHandler handler) {
     handlers.put(cmd, handler);
@@ -118,7 +137,13 @@ public final class ControlServer implements AutoCloseable {
       }
       worker.execute(
           () -> {
-            String reply = handle(line);
+            String reply =
+                handle(
+                    line,
+                    progress -> {
+                      ObjectNode p = json.createObjectNode().put("progress", progress);
+                      ctx.writeAndFlush(p.toString() + "\n");
+                    });
             ctx.writeAndFlush(reply + "\n");
           });
     }
@@ -135,6 +160,13 @@ public final class ControlServer implements AutoCloseable {
 
   /** Handles one request line and returns one reply line. Never throws. */
   public String handle(String line) {
+    return handle(line, progress -> {});
+  }
+
+  /**
+   * As {@link #handle(String)}, sending progress lines of streaming commands to {@code progress}.
+   */
+  public String handle(String line, java.util.function.Consumer<String> progress) {
     JsonNode req;
     try {
       req = json.readTree(line);
@@ -150,7 +182,8 @@ public final class ControlServer implements AutoCloseable {
       return error("unknown cmd '" + cmd + "'; known: " + String.join(", ", handlers.keySet()));
     }
     try {
-      return json.writeValueAsString(h.handle(req));
+      StreamingHandler sh = streaming.get(cmd);
+      return json.writeValueAsString(sh != null ? sh.handle(req, progress) : h.handle(req));
     } catch (Exception e) {
       return error(cmd + ": " + e.getMessage());
     }

@@ -366,6 +366,11 @@ public final class Forwarder implements EventHandler<FrameSlot> {
     } else if (command instanceof SwitchCommand.AddStaticMac c) {
       macs.putStatic(c.vlan(), c.mac(), c.portId());
       c.done().complete(null);
+    } else if (command instanceof SwitchCommand.LearnMac c) {
+      if (ports[c.portId()] != null) {
+        macs.learn(c.vlan(), c.mac(), c.portId(), clock.nanoTime());
+      }
+      c.done().complete(null);
     } else if (command instanceof SwitchCommand.Tick) {
       macs.age(clock.nanoTime());
     } else if (command instanceof SwitchCommand.EgressWritable c) {

@@ -65,6 +65,10 @@ public sealed interface SwitchCommand {
       int portId, List<org.vccp.vnet.hold.HeldFrame> frames, CompletableFuture<Void> done)
       implements SwitchCommand {}
 
+  /** Learns a MAC entry as if a frame from it had just arrived (restoring a MAC table). */
+  record LearnMac(int vlan, long mac, int portId, CompletableFuture<Void> done)
+      implements SwitchCommand {}
+
   /** Reads the MAC table on the forwarder thread. */
   record ListMacs(CompletableFuture<List<MacTable.Entry>> result) implements SwitchCommand {}
 }

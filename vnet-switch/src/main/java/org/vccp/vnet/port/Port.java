@@ -19,6 +19,13 @@ public interface Port extends AutoCloseable {
 
   EgressQueue egress();
 
+  /**
+   * Binds, dials or attaches to the port's peer, once, after the forwarder knows the port.
+   *
+   * @throws PortBindException naming the port and what could not be opened
+   */
+  default void open() {}
+
   /** True when a peer is connected (stream) or the socket is bound (datagram). */
   boolean isLinkUp();
 
@@ -42,4 +49,21 @@ public interface Port extends AutoCloseable {
 
   @Override
   void close();
+
+  /**
+   * Bytes the switch has taken for this port that its peer has not read yet, as far as the switch
+   * can see: its egress queue, its socket's pending writes, and (where the OS tells) the socket's
+   * send queue. A checkpoint waits for 0 before stopping a held guest.
+   */
+  default long unsentBytes() {
+    return egress().bytesQueued();
+  }
+
+  /**
+   * Completes once everything this port has read from its peer so far is published to the ring
+   * (runs a task on the port's I/O thread behind any read in progress).
+   */
+  default java.util.concurrent.CompletableFuture<Void> syncIngress() {
+    return java.util.concurrent.CompletableFuture.completedFuture(null);
+  }
 }

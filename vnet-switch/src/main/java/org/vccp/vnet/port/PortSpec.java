@@ -19,6 +19,8 @@ import java.util.Set;
  *       and redials it whenever the connection drops.
  *   <li>{@code dgram=ADDR,remote=ADDR}: datagram port ({@code -netdev dgram}); the switch binds
  *       {@code dgram} and sends to {@code remote}.
+ *   <li>{@code pcap=IFNAME}: an existing interface (tap, veth, physical uplink) captured and
+ *       injected through libpcap; the interface needs offloads off (see README).
  *   <li>{@code lossless}: push back on senders instead of tail-dropping when the queue is full.
  *   <li>{@code vlan=N} (access, default 1) or {@code trunk=10:20[,native=1]}.
  *   <li>{@code queue=BYTES}: egress queue size (default from the switch settings).
@@ -31,14 +33,20 @@ public record PortSpec(
     PortAddress remote,
     boolean lossless,
     PortVlan vlan,
-    int egressQueueBytes) {
+    int egressQueueBytes,
+    String device) {
 
   /** How the port's socket is set up. */
   public enum Mode {
     LISTEN,
     CONNECT,
-    DGRAM
+    DGRAM,
+    PCAP
   }
+
+  /** Linux interface names: at most 15 bytes (IFNAMSIZ - 1), no '/', ',' or whitespace. */
+  private static final java.util.regex.Pattern DEVICE =
+      java.util.regex.Pattern.compile("[A-Za-z0-9_.:@+-]{1,15}");
 
   private static final Set<String> KEYS =
       Set.of(
@@ -47,6 +55,7 @@ public record PortSpec(
           "connect",
           "dgram",
           "remote",
+          "pcap",
           "lossless",
           "vlan",
           "trunk",
@@ -58,10 +67,28 @@ public record PortSpec(
       throw new IllegalArgumentException(
           "port name '" + name + "' is invalid: use 1-64 letters, digits, '.', '_' or '-'");
     }
+    if (mode == Mode.PCAP) {
+      if (device == null || !DEVICE.matcher(device).matches()) {
+        throw new IllegalArgumentException(
+            "port "
+                + name
+                + ": pcap='"
+                + device
+                + "' is not an interface name (1-15 letters, digits, '.', '_', '-', ':', '@', '+')");
+      }
+      if (address != null || remote != null) {
+        throw new IllegalArgumentException(
+            "port " + name + ": pcap= takes no socket address (listen=, connect=, remote=)");
+      }
+    } else if (device != null) {
+      throw new IllegalArgumentException("port " + name + ": give pcap= or a socket, not both");
+    } else if (address == null) {
+      throw new IllegalArgumentException("port " + name + ": needs an address");
+    }
     if (mode == Mode.DGRAM && remote == null) {
       throw new IllegalArgumentException("port " + name + ": dgram= needs remote=ADDR too");
     }
-    if (mode != Mode.DGRAM && address.scheme() == PortAddress.Scheme.UDP) {
+    if (mode != Mode.DGRAM && address != null && address.scheme() == PortAddress.Scheme.UDP) {
       throw new IllegalArgumentException(
           "port " + name + ": udp: addresses are for dgram= ports; stream ports use unix: or tcp:");
     }
@@ -87,6 +114,18 @@ public record PortSpec(
     }
   }
 
+  /** A socket port (every mode but {@link Mode#PCAP}). */
+  public PortSpec(
+      String name,
+      Mode mode,
+      PortAddress address,
+      PortAddress remote,
+      boolean lossless,
+      PortVlan vlan,
+      int egressQueueBytes) {
+    this(name, mode, address, remote, lossless, vlan, egressQueueBytes, null);
+  }
+
   public static PortSpec listen(String name, PortAddress address) {
     return new PortSpec(name, Mode.LISTEN, address, null, false, null, 0);
   }
@@ -95,16 +134,21 @@ public record PortSpec(
     return new PortSpec(name, Mode.CONNECT, address, null, false, null, 0);
   }
 
+  /** A port on an existing interface, captured and injected through libpcap. */
+  public static PortSpec pcap(String name, String device) {
+    return new PortSpec(name, Mode.PCAP, null, null, false, null, 0, device);
+  }
+
   public PortSpec withLossless(boolean on) {
-    return new PortSpec(name, mode, address, remote, on, vlan, egressQueueBytes);
+    return new PortSpec(name, mode, address, remote, on, vlan, egressQueueBytes, device);
   }
 
   public PortSpec withVlan(PortVlan v) {
-    return new PortSpec(name, mode, address, remote, lossless, v, egressQueueBytes);
+    return new PortSpec(name, mode, address, remote, lossless, v, egressQueueBytes, device);
   }
 
   public PortSpec withEgressQueueBytes(int bytes) {
-    return new PortSpec(name, mode, address, remote, lossless, vlan, bytes);
+    return new PortSpec(name, mode, address, remote, lossless, vlan, bytes, device);
   }
 
   /** Parses the flag form {@code NAME,key=value,...}. */
@@ -142,20 +186,27 @@ public record PortSpec(
     }
     Mode mode = null;
     PortAddress address = null;
+    String device = null;
     for (Mode m : Mode.values()) {
       Object v = map.get(m.name().toLowerCase(Locale.ROOT));
       if (v != null) {
         if (mode != null) {
           throw new IllegalArgumentException(
-              "port " + name + ": give only one of listen=, connect=, dgram=");
+              "port " + name + ": give only one of listen=, connect=, dgram=, pcap=");
         }
         mode = m;
-        address = parseAddress(name, v.toString());
+        if (m == Mode.PCAP) {
+          device = v.toString();
+        } else {
+          address = parseAddress(name, v.toString());
+        }
       }
     }
     if (mode == null) {
       throw new IllegalArgumentException(
-          "port " + name + ": needs listen=ADDR, connect=ADDR or dgram=ADDR,remote=ADDR");
+          "port "
+              + name
+              + ": needs listen=ADDR, connect=ADDR, dgram=ADDR,remote=ADDR or pcap=IFNAME");
     }
     PortAddress remote =
         map.containsKey("remote") ? parseAddress(name, map.get("remote").toString()) : null;
@@ -192,7 +243,7 @@ public record PortSpec(
         map.containsKey("queue")
             ? (int) Sizes.parseBytes(map.get("queue").toString(), "port " + name + " queue")
             : 0;
-    return new PortSpec(name, mode, address, remote, lossless, vlan, queue);
+    return new PortSpec(name, mode, address, remote, lossless, vlan, queue, device);
   }
 
   private static PortAddress parseAddress(String name, String text) {
@@ -220,7 +271,10 @@ public record PortSpec(
   /** The flag form, which {@link #parse} reads back. */
   public String toFlag() {
     StringBuilder sb = new StringBuilder(name);
-    sb.append(',').append(mode.name().toLowerCase(Locale.ROOT)).append('=').append(address);
+    sb.append(',')
+        .append(mode.name().toLowerCase(Locale.ROOT))
+        .append('=')
+        .append(mode == Mode.PCAP ? device : address);
     if (remote != null) {
       sb.append(",remote=").append(remote);
     }

@@ -46,6 +46,28 @@ public abstract class SocketPort implements Port {
   /** The channel frames are read from and written to now, or null. */
   protected abstract Channel dataChannel();
 
+  @Override
+  public long unsentBytes() {
+    long n = egress.bytesQueued();
+    Channel ch = dataChannel();
+    if (ch != null) {
+      io.netty.channel.ChannelOutboundBuffer out = ch.unsafe().outboundBuffer();
+      if (out != null) {
+        n += out.totalPendingWriteBytes();
+      }
+      n += SocketQueues.sendQueueBytes(ch);
+    }
+    return n;
+  }
+
+  @Override
+  public java.util.concurrent.CompletableFuture<Void> syncIngress() {
+    java.util.concurrent.CompletableFuture<Void> done =
+        new java.util.concurrent.CompletableFuture<>();
+    loop.execute(() -> done.complete(null));
+    return done;
+  }
+
   /** Writes queued frames to the peer; runs on {@link #loop}. */
   protected abstract void drain();
 

@@ -20,10 +20,19 @@ public enum PortCounter {
   CONNECTS(11, "connects", "Peer connections established"),
   DISCONNECTS(12, "disconnects", "Peer connections closed or lost"),
   BACKPRESSURE(13, "backpressure", "Times this lossless port paused its senders"),
-  HELD_FRAMES(14, "held_frames", "Frames queued in this port's hold queue (checkpoint)"),
-  HELD_BYTES(15, "held_bytes", "Bytes of frames queued in this port's hold queue"),
-  RELEASED_FRAMES(16, "released_frames", "Held frames written out after release, in order"),
-  HOLD_SPILLED_FRAMES(17, "hold_spilled_frames", "Held frames that went to the spill file");
+  DROP_GSO(
+      14,
+      "drop_gso",
+      "Captured frame longer than the interface MTU + 18: a GSO/GRO super-frame from an"
+          + " interface with offloads on (ethtool -K IF tx off tso off gso off gro off)"),
+  DROP_SEND_ERROR(
+      15, "drop_send_error", "The interface refused a frame (e.g. EMSGSIZE above its MTU)"),
+  DROP_KERNEL(
+      16, "drop_kernel", "Frames the kernel dropped before the capture read them (pcap stats)"),
+  HELD_FRAMES(17, "held_frames", "Frames queued in this port's hold queue (checkpoint)"),
+  HELD_BYTES(18, "held_bytes", "Bytes of frames queued in this port's hold queue"),
+  RELEASED_FRAMES(19, "released_frames", "Held frames written out after release, in order"),
+  HOLD_SPILLED_FRAMES(20, "hold_spilled_frames", "Held frames that went to the spill file");
 
   private final int id;
   private final String metricName;

@@ -1,0 +1,456 @@
+package org.vccp.vnet.port.pcap;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.ForkJoinPool;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.locks.LockSupport;
+import java.util.function.Consumer;
+import org.pcap4j.core.NotOpenException;
+import org.pcap4j.core.PcapHandle;
+import org.pcap4j.core.PcapNativeException;
+import org.pcap4j.core.PcapNetworkInterface.PromiscuousMode;
+import org.pcap4j.core.PcapStat;
+import org.pcap4j.core.RawPacketListener;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.vccp.vnet.frame.EthernetFrame;
+import org.vccp.vnet.port.EgressQueue;
+import org.vccp.vnet.port.Port;
+import org.vccp.vnet.port.PortBindException;
+import org.vccp.vnet.port.PortSpec;
+import org.vccp.vnet.ring.FrameRing;
+import org.vccp.vnet.status.Counters;
+import org.vccp.vnet.status.PortCounter;
+
+/**
+ * A port on an existing Linux interface — a QEMU tap, a veth, or a physical uplink — through
+ * libpcap (pcap4j). Frames the interface receives enter the ring; frames for the port are injected
+ * with {@code pcap_sendpacket}, so they leave the interface towards whatever is behind it (the
+ * guest, the other end of the veth, the wire).
+ *
+ * <p>One capture thread per port, because libpcap offers no readiness to multiplex on and a blocked
+ * capture on an idle interface never times out. It dispatches with the handle in immediate mode,
+ * direction IN (so the frames this port injects, and the host's own traffic, are not captured
+ * again), and copies each frame into a ring slot. Sending needs no thread of its own: at the end of
+ * each batch the forwarder drains the {@link EgressQueue} straight into {@code sendPacket}, a
+ * packet-socket send that hands the frame to the interface and does not wait for a peer (a tap or
+ * veth drops rather than blocks when its queue is full). On two cores this saves a thread wake-up
+ * per batch, which is most of the latency (measured: BENCHMARKS.md).
+ *
+ * <p>Offloads must be off on the interface (see the README): libpcap cannot inject a frame longer
+ * than the MTU + 14 (EMSGSIZE), and an interface with GSO/GRO or checksum offload on delivers
+ * super-frames of up to 64 KiB with unfinished checksums. Such a frame is dropped at ingress,
+ * counted as {@link PortCounter#DROP_GSO} and reported once in the log with the ethtool command to
+ * fix it; a frame the interface refuses on egress is counted as {@link
+ * PortCounter#DROP_SEND_ERROR}.
+ *
+ * <p>Shutdown follows FACTS.md: stop the send thread, {@code breakLoop}, join the capture thread,
+ * and only then {@code close} (closing under a blocked capture deadlocks). When the interface
+ * itself disappears (QEMU exited and took its tap along) the port reports it through {@code onGone}
+ * so the switch can remove it.
+ */
+public final class PcapPort implements Port {
+  private static final Logger LOG = LoggerFactory.getLogger(PcapPort.class);
+  private static final int SNAPLEN = 65_535;
+
+  /** TPACKET slots are snaplen-sized (64 KiB): 32 MiB holds about 500 frames of burst. */
+  private static final int KERNEL_BUFFER_BYTES = 32 << 20;
+
+  private static final int SEND_BATCH = 256;
+  private static final long IDLE_PARK_NS = TimeUnit.MILLISECONDS.toNanos(100);
+  private static final long RETRY_NS = TimeUnit.MILLISECONDS.toNanos(200);
+  private static final long JOIN_MS = 5_000;
+
+  /** Ethernet header plus one 802.1Q tag: a frame may exceed the MTU by this much. */
+  private static final int L2_OVERHEAD = EthernetFrame.HEADER_BYTES + 4;
+
+  private final int id;
+  private final PortSpec spec;
+  private final FrameRing ring;
+  private final int maxFrameBytes;
+  private final EgressQueue egress;
+  private final Counters counters = Counters.forPort();
+  private final Consumer<PcapPort> onGone;
+  private final Sender sender = new Sender();
+  private final AtomicBoolean gsoWarned = new AtomicBoolean();
+
+  private volatile PcapHandle handle;
+  private volatile Thread captureThread;
+  private volatile boolean running;
+  private volatile boolean linkUp;
+  private volatile boolean ingressPaused;
+  private volatile Runnable writableSignal;
+  private volatile String state = "closed";
+  private volatile int maxCaptureBytes;
+  private long lastMtuReadNs;
+
+  /**
+   * @param onGone called once, from the capture thread, when the interface no longer exists
+   */
+  public PcapPort(
+      int id,
+      PortSpec spec,
+      FrameRing ring,
+      int maxFrameBytes,
+      int egressQueueBytes,
+      Consumer<PcapPort> onGone) {
+    if (spec.mode() != PortSpec.Mode.PCAP) {
+      throw new IllegalArgumentException("port " + spec.name() + " is not a pcap= port");
+    }
+    this.id = id;
+    this.spec = spec;
+    this.ring = ring;
+    this.maxFrameBytes = maxFrameBytes;
+    this.egress = new EgressQueue(egressQueueBytes);
+    this.onGone = onGone;
+  }
+
+  /** The interface this port is attached to. */
+  public String device() {
+    return spec.device();
+  }
+
+  /**
+   * Opens the capture handle and starts both threads.
+   *
+   * @throws PortBindException when the interface does not exist or cannot be captured on
+   */
+  @Override
+  public void open() {
+    String dev = spec.device();
+    int mtu = readMtu(dev);
+    maxCaptureBytes = Math.min(maxFrameBytes, mtu + L2_OVERHEAD);
+    try {
+      handle =
+          new PcapHandle.Builder(dev)
+              .snaplen(SNAPLEN)
+              .promiscuousMode(PromiscuousMode.PROMISCUOUS)
+              .immediateMode(true)
+              .bufferSize(KERNEL_BUFFER_BYTES)
+              .timeoutMillis(100)
+              .direction(PcapHandle.PcapDirection.IN)
+              .build();
+    } catch (PcapNativeException | RuntimeException e) {
+      throw new PortBindException(
+          "port "
+              + spec.name()
+              + ": cannot capture on interface "
+              + dev
+              + ": "
+              + e.getMessage()
+              + " (needs root or CAP_NET_RAW, and libpcap0.8)",
+          e);
+    }
+    running = true;
+    linkUp = true;
+    state = "attached to " + dev + " (mtu " + mtu + ")";
+    captureThread = start("vccp-pcap-rx-" + spec.name(), this::captureLoop);
+    LOG.info("port {}: attached to interface {} (mtu {})", spec.name(), dev, mtu);
+  }
+
+  private static Thread start(String name, Runnable body) {
+    Thread t = new Thread(body, name);
+    t.setDaemon(true);
+    t.start();
+    return t;
+  }
+
+  /** The interface's MTU from sysfs; a missing interface fails here with a clear message. */
+  private int readMtu(String dev) {
+    Path mtuFile = Path.of("/sys/class/net", dev, "mtu");
+    try {
+      return Integer.parseInt(Files.readString(mtuFile).trim());
+    } catch (IOException | NumberFormatException e) {
+      throw new PortBindException(
+          "port "
+              + spec.name()
+              + ": interface "
+              + dev
+              + " does not exist here (no "
+              + mtuFile
+              + "); create it first (ip tuntap add / ip link add)",
+          e);
+    }
+  }
+
+  private final RawPacketListener capture = this::onCaptured;
+
+  private void onCaptured(byte[] frame) {
+    int len = frame.length;
+    if (len < EthernetFrame.HEADER_BYTES) {
+      counters.increment(PortCounter.DROP_RUNT);
+      return;
+    }
+    if (len > maxCaptureBytes && !mtuGrewTo(len)) {
+      PortCounter reason = len > maxFrameBytes ? PortCounter.DROP_OVERSIZE : PortCounter.DROP_GSO;
+      counters.increment(reason);
+      if (gsoWarned.compareAndSet(false, true)) {
+        LOG.warn(
+            "port {}: dropped a {}-byte frame from {}, longer than its MTU allows: offloads are"
+                + " on; run `ethtool -K {} tx off tso off gso off gro off` (and on the sender"
+                + " side of a veth), or give a tap no vnet header (QEMU vnet_hdr=off);"
+                + " counted as {}",
+            spec.name(),
+            len,
+            spec.device(),
+            spec.device(),
+            reason.metricName());
+      }
+      return;
+    }
+    counters.increment(PortCounter.RX_FRAMES);
+    counters.add(PortCounter.RX_BYTES, len);
+    ring.publishFrame(id, frame, 0, len);
+  }
+
+  private void captureLoop() {
+    boolean reported = false;
+    long nextStatsNs = System.nanoTime();
+    while (running) {
+      if (ingressPaused) {
+        LockSupport.parkNanos(this, IDLE_PARK_NS);
+        continue;
+      }
+      try {
+        handle.dispatch(-1, capture);
+        reported = false;
+      } catch (InterruptedException e) {
+        continue; // breakLoop: re-check running
+      } catch (PcapNativeException | NotOpenException e) {
+        if (!running) {
+          break;
+        }
+        if (!Files.exists(Path.of("/sys/class/net", spec.device()))
+            || String.valueOf(e.getMessage()).contains("disappeared")) {
+          linkUp = false;
+          state = "interface " + spec.device() + " is gone";
+          LOG.info("port {}: interface {} is gone", spec.name(), spec.device());
+          onGone.accept(this);
+          return;
+        }
+        if (!reported) {
+          LOG.warn("port {}: capture on {} failed: {}", spec.name(), spec.device(), e.getMessage());
+          reported = true;
+        }
+        LockSupport.parkNanos(this, RETRY_NS);
+      }
+      long now = System.nanoTime();
+      if (now - nextStatsNs > 0) {
+        nextStatsNs = now + TimeUnit.SECONDS.toNanos(1);
+        readKernelDrops();
+        refreshMtu();
+      }
+    }
+  }
+
+  /**
+   * Re-reads the MTU (at most every 100 ms) in case it was raised; true if {@code len} fits now.
+   */
+  private boolean mtuGrewTo(int len) {
+    long now = System.nanoTime();
+    if (now - lastMtuReadNs < TimeUnit.MILLISECONDS.toNanos(100)) {
+      return false;
+    }
+    lastMtuReadNs = now;
+    refreshMtu();
+    return len <= maxCaptureBytes;
+  }
+
+  /** The MTU may change under a running port (ip link set mtu); follow it. */
+  private void refreshMtu() {
+    try {
+      int mtu =
+          Integer.parseInt(
+              Files.readString(Path.of("/sys/class/net", spec.device(), "mtu")).trim());
+      maxCaptureBytes = Math.min(maxFrameBytes, mtu + L2_OVERHEAD);
+    } catch (IOException | NumberFormatException e) {
+      // the interface is going away; the capture error path handles that
+    }
+  }
+
+  private void readKernelDrops() {
+    try {
+      PcapStat st = handle.getStats();
+      long kernel = st.getNumPacketsDropped();
+      long prev = counters.get(PortCounter.DROP_KERNEL);
+      if (kernel > prev) {
+        counters.add(PortCounter.DROP_KERNEL, kernel - prev);
+      }
+    } catch (PcapNativeException | NotOpenException | RuntimeException e) {
+      LOG.debug("port {}: no capture statistics: {}", spec.name(), e.getMessage());
+    }
+  }
+
+  /** Injects queued frames one by one; a refused frame is counted, never retried. */
+  private final class Sender implements EgressQueue.FrameHandler {
+    private final byte[] scratch = new byte[FrameRing.MAX_FRAME_BYTES];
+    private boolean warned;
+    private int frames;
+    private long bytes;
+
+    @Override
+    public boolean onFrame(byte[] buffer, int offset, int length) {
+      System.arraycopy(buffer, offset, scratch, 0, length);
+      try {
+        handle.sendPacket(scratch, length);
+        frames++;
+        bytes += length;
+      } catch (PcapNativeException | NotOpenException e) {
+        counters.increment(PortCounter.DROP_SEND_ERROR);
+        if (!warned) {
+          warned = true;
+          LOG.warn(
+              "port {}: interface {} refused a {}-byte frame: {}; counted as drop_send_error",
+              spec.name(),
+              spec.device(),
+              length,
+              e.getMessage());
+        }
+      }
+      return true;
+    }
+
+    void publishCounts() {
+      if (frames > 0) {
+        counters.add(PortCounter.TX_FRAMES, frames);
+        counters.add(PortCounter.TX_BYTES, bytes);
+        frames = 0;
+        bytes = 0;
+      }
+    }
+  }
+
+  /**
+   * The lossless signal publishes into the ring, which must never happen on the forwarder (the
+   * ring's consumer) itself: it could wait forever for room. It is rare, so a pool thread runs it.
+   */
+  private void fireWritableSignalIfRoom() {
+    Runnable s = writableSignal;
+    if (s != null && egress.bytesQueued() <= egress.capacityBytes() / 2) {
+      writableSignal = null;
+      ForkJoinPool.commonPool().execute(s);
+    }
+  }
+
+  /** Forwarder thread: injects everything queued for this port, then counts it. */
+  @Override
+  public void egressReady() {
+    if (!running) {
+      egress.discardAll();
+      return;
+    }
+    while (egress.drain(sender, SEND_BATCH) > 0) {
+      sender.publishCounts();
+    }
+    fireWritableSignalIfRoom();
+  }
+
+  @Override
+  public void requestWritableSignal(Runnable signal) {
+    writableSignal = signal;
+  }
+
+  @Override
+  public void pauseIngress() {
+    LOG.debug("port {}: pausing capture (backpressure)", spec.name());
+    ingressPaused = true;
+  }
+
+  @Override
+  public void resumeIngress() {
+    LOG.debug("port {}: resuming capture", spec.name());
+    ingressPaused = false;
+    Thread t = captureThread;
+    if (t != null) {
+      LockSupport.unpark(t);
+    }
+  }
+
+  @Override
+  public int id() {
+    return id;
+  }
+
+  @Override
+  public String name() {
+    return spec.name();
+  }
+
+  @Override
+  public PortSpec spec() {
+    return spec;
+  }
+
+  @Override
+  public Counters counters() {
+    return counters;
+  }
+
+  @Override
+  public EgressQueue egress() {
+    return egress;
+  }
+
+  @Override
+  public boolean isLinkUp() {
+    return linkUp;
+  }
+
+  @Override
+  public String describe() {
+    return state + (ingressPaused ? ", paused by backpressure" : "");
+  }
+
+  /** Stops sending, breaks the capture loop, joins both threads, then closes the handle. */
+  @Override
+  public void close() {
+    if (!running && handle == null) {
+      return;
+    }
+    running = false;
+    linkUp = false;
+    state = "closed";
+    PcapHandle h = handle;
+    Thread capture = captureThread;
+    boolean captureDone = join(capture, h);
+    if (h != null) {
+      if (captureDone) {
+        h.close();
+      } else {
+        LOG.warn(
+            "port {}: capture thread did not stop within {} ms; leaving the pcap handle open"
+                + " rather than risk a deadlock in close",
+            spec.name(),
+            JOIN_MS);
+      }
+    }
+    handle = null;
+  }
+
+  /** Joins {@code t}; breaks the pcap loop first when {@code h} is given. */
+  private boolean join(Thread t, PcapHandle h) {
+    if (t == null || t == Thread.currentThread()) {
+      return true;
+    }
+    long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(JOIN_MS);
+    try {
+      while (t.isAlive() && System.nanoTime() - deadline < 0) {
+        if (h != null) {
+          try {
+            h.breakLoop();
+          } catch (NotOpenException e) {
+            return true;
+          }
+        }
+        LockSupport.unpark(t);
+        t.join(50);
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    return !t.isAlive();
+  }
+}
