@@ -18,6 +18,7 @@ import picocli.CommandLine.Command;
       LoadgenCommand.class,
       CompareCommand.class,
       JmhCommand.class,
+      org.vccp.perf.checkpoint.CheckpointBenchCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class PerfMain implements Runnable {

@@ -16,6 +16,7 @@ import picocli.CommandLine.Command;
     subcommands = {
       SwitchCommand.class,
       CtlCommand.class,
+      VerifyCommand.class,
       DemoCommand.class,
       GuestImageCommand.class,
       ClusterCommands.ClusterCommand.class,

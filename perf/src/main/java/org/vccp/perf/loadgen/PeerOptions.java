@@ -9,6 +9,7 @@ import picocli.CommandLine.Option;
 /** Command-line settings for starting peers, shared by {@code loadgen} and {@code compare}. */
 public final class PeerOptions {
   public static final String VCCP = "vccp";
+  public static final String VCCP_RECORDING = "vccp-rec";
   public static final String QEMU_HUB = "qemu-hub";
 
   @Option(
@@ -40,17 +41,19 @@ public final class PeerOptions {
   public Supplier<PeerUnderTest> factory(String name) {
     switch (name) {
       case VCCP:
+      case VCCP_RECORDING:
         Path jar =
             vccpJar != null
                 ? vccpJar
                 : VccpSwitchPeer.locateJar()
                     .orElse(Path.of("vccp-cli", "target", "vccp.jar").toAbsolutePath());
-        return () -> new VccpSwitchPeer(jar, switchJvmOptions, switchArguments);
+        boolean record = name.equals(VCCP_RECORDING);
+        return () -> new VccpSwitchPeer(jar, switchJvmOptions, switchArguments, record);
       case QEMU_HUB:
         return () -> new QemuHubPeer(qemuBinary);
       default:
         throw new IllegalArgumentException(
-            "unknown peer '" + name + "'; use " + VCCP + " or " + QEMU_HUB);
+            "unknown peer '" + name + "'; use " + VCCP + ", " + VCCP_RECORDING + " or " + QEMU_HUB);
     }
   }
 }

@@ -28,17 +28,29 @@ public final class VccpSwitchPeer extends ProcessPeer {
   private final Path jar;
   private final List<String> jvmOptions;
   private final List<String> extraArguments;
+  private final boolean record;
 
   public VccpSwitchPeer(Path jar, List<String> jvmOptions, List<String> extraArguments) {
-    super("vccp switch", "vccp-switch.log", STARTUP_TIMEOUT_MS);
+    this(jar, jvmOptions, extraArguments, false);
+  }
+
+  /**
+   * @param record run the switch with {@code --record} into the run's directory (peer {@code
+   *     vccp-rec}), to measure what recording costs side by side with {@code vccp}
+   */
+  public VccpSwitchPeer(
+      Path jar, List<String> jvmOptions, List<String> extraArguments, boolean record) {
+    super(
+        record ? "vccp switch (recording)" : "vccp switch", "vccp-switch.log", STARTUP_TIMEOUT_MS);
     this.jar = jar;
     this.jvmOptions = List.copyOf(jvmOptions);
     this.extraArguments = List.copyOf(extraArguments);
+    this.record = record;
   }
 
   @Override
   public String name() {
-    return "vccp";
+    return record ? PeerOptions.VCCP_RECORDING : PeerOptions.VCCP;
   }
 
   @Override
@@ -50,6 +62,10 @@ public final class VccpSwitchPeer extends ProcessPeer {
     for (int i = 0; i < portSockets.size(); i++) {
       command.add("--port");
       command.add("p" + i + ",listen=unix:" + portSockets.get(i).toAbsolutePath());
+    }
+    if (record) {
+      command.add("--record");
+      command.add(portSockets.get(0).toAbsolutePath().getParent().resolve("recording").toString());
     }
     command.addAll(extraArguments);
     return command;

@@ -100,9 +100,6 @@ static int seq_send(const char *host, int port, long rate, long count, uint32_t 
     return 2;
   }
   memset(buf, 0, sizeof buf);
-  /* Without IP_RECVERR the kernel reports a datagram its queueing discipline dropped as sent. */
-  int on = 1;
-  setsockopt(fd, IPPROTO_IP, IP_RECVERR, &on, sizeof on);
 
   /* Handshake: the receiver must be listening before datagram 1, or it would count a gap. An
      unconnected socket, so ICMP port-unreachable never fails a later sendto. */
@@ -128,6 +125,11 @@ static int seq_send(const char *host, int port, long rate, long count, uint32_t 
     printf("VCCP ERROR stage=udp-seq-send detail=no-receiver peer=%s port=%d\n", host, port);
     return 1;
   }
+  /* Without IP_RECVERR the kernel reports a datagram its queueing discipline dropped as sent.
+     Only now: during the handshake the port-unreachable errors of hellos sent before the
+     receiver was bound would sit in the error queue and keep poll() returning POLLERR. */
+  int on = 1;
+  setsockopt(fd, IPPROTO_IP, IP_RECVERR, &on, sizeof on);
   printf("VCCP UDPSEQ role=send flow=%u sent=0 errors=0 rate=%ld count=%ld bytes=%d waited_ms=%lld\n",
          flow, rate, count, bytes, (long long)((now_ns() - start) / 1000000));
 

@@ -63,7 +63,7 @@ class QemuCommandLineTest {
             "-append",
             "console=ttyS0 vccp.name=g1 vccp.ip=10.0.0.1/24 vccp.peer=10.0.0.2"
                 + " vccp.workload=http-serve,ping vccp.size_mb=8 vccp.count=3 vccp.port=80"
-                + " vccp.interval_ms=200 vccp.timeout_s=120 quiet panic=-1",
+                + " vccp.interval_ms=200 vccp.timeout_s=120 quiet no_timer_check panic=-1",
             "-serial",
             "file:/logs/g1.serial.log",
             "-qmp",

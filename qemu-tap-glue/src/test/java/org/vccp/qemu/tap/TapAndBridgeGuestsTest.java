@@ -72,9 +72,8 @@ class TapAndBridgeGuestsTest {
    * Four TCG guests on a loaded 2-core host: the kernel's IO-APIC timer check can see no ticks and
    * panic at boot (seen here at load 6); skipping the check is the standard remedy.
    */
-  private static final String NO_TIMER_CHECK = " no_timer_check";
-
   @TempDir static Path dir;
+
   private static final List<AutoCloseable> open = new ArrayList<>();
   private static final List<String> links = new ArrayList<>();
   private static String prefix;
@@ -229,13 +228,12 @@ class TapAndBridgeGuestsTest {
             .image(image)
             .append(
                 GuestParams.builder("gs")
-                        .ip("10.0.0.3/24")
-                        .peer("10.0.0.4")
-                        .workloads(Workload.PING)
-                        .count(PINGS)
-                        .build()
-                        .toKernelArgs()
-                    + NO_TIMER_CHECK)
+                    .ip("10.0.0.3/24")
+                    .peer("10.0.0.4")
+                    .workloads(Workload.PING)
+                    .count(PINGS)
+                    .build()
+                    .toKernelArgs())
             .nic(
                 NicSpec.stream(
                     "n0", NicSpec.localMac(3), StreamSocket.unix(dir.resolve("gs.sock"), false)))
@@ -260,7 +258,7 @@ class TapAndBridgeGuestsTest {
     GuestSpec spec =
         GuestSpec.builder(params.name())
             .image(image)
-            .append(params.toKernelArgs() + NO_TIMER_CHECK)
+            .append(params.toKernelArgs())
             .serialLog(dir.resolve(params.name() + ".serial.log"))
             .extraArgs(netArgs.toArray(String[]::new))
             .build();
@@ -305,10 +303,15 @@ class TapAndBridgeGuestsTest {
     return sw.ports().stream().filter(p -> p.name().startsWith(prefix + "b")).toList();
   }
 
+  /**
+   * Drops that mean the switch mishandled a frame. Capture drops by the kernel (the capture thread
+   * fell behind on a loaded 2-core host) and tail drops of a full egress queue are what a bridge
+   * under overload does too; TCP recovers them and the MD5 check covers the outcome.
+   */
   private static long drops(Port p) {
     long n = 0;
     for (PortCounter c : PortCounter.values()) {
-      if (c.isDrop()) {
+      if (c.isDrop() && c != PortCounter.DROP_KERNEL && c != PortCounter.DROP_CONGESTION) {
         n += p.counters().get(c);
       }
     }

@@ -15,6 +15,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.vccp.checkpoint.protocol.CheckpointResult;
 import org.vccp.checkpoint.protocol.Restorer;
+import org.vccp.checkpoint.verify.Verifier;
+import org.vccp.checkpoint.verify.VerifyContext;
+import org.vccp.checkpoint.verify.VerifyReport;
 import org.vccp.qemu.guest.QemuCommandLine;
 import org.vccp.qemu.hypervisor.QemuHypervisor;
 import org.vccp.qemu.image.GuestEvent;
@@ -75,15 +78,21 @@ class ClusterCheckpointRestoreTest {
   }
 
   private void awaitReceiving(long atLeast) {
-    for (QemuHypervisor h : cluster.guests()) {
-      h.guest()
-          .awaitEvent(
-              e ->
-                  e.is("UDPSEQ")
-                      && "recv".equals(e.get("role"))
-                      && e.getLong("received") >= atLeast,
-              WORK);
+    org.vccp.cli.demo.CheckpointDemo.awaitReceiving(cluster, atLeast);
+  }
+
+  /** Runs vccp verify's analyser on the cluster's recording and checkpoint store. */
+  private VerifyReport verify() throws Exception {
+    cluster.virtualSwitch().stopRecording();
+    VerifyContext ctx = new VerifyContext();
+    ctx.inputs.add(dir.resolve("rec"));
+    for (var c : cluster.store().list()) {
+      ctx.checkpoints.add(c.dir());
     }
+    ctx.jsonFile = dir.resolve("verify.json");
+    VerifyReport report = Verifier.run(ctx.validate(), System.out);
+    report.print(System.out, 20);
+    return report;
   }
 
   private GuestEvent recvDone(QemuHypervisor h) {
@@ -123,6 +132,10 @@ class ClusterCheckpointRestoreTest {
     if (served != null) {
       assertThat(fetch.get("md5")).isEqualTo(served.get("md5"));
     }
+    VerifyReport report = verify();
+    assertThat(report.checkpointsChecked()).isEqualTo(1);
+    assertThat(report.restoresChecked()).isEqualTo(1);
+    assertThat(report.exitStatus()).as("vccp verify on the recording and the checkpoint").isZero();
   }
 
   @Test

@@ -1,0 +1,173 @@
+package org.vccp.cli.demo;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Consumer;
+import org.vccp.checkpoint.protocol.CheckpointResult;
+import org.vccp.checkpoint.protocol.Restorer;
+import org.vccp.checkpoint.verify.Verifier;
+import org.vccp.checkpoint.verify.VerifyContext;
+import org.vccp.checkpoint.verify.VerifyReport;
+import org.vccp.cli.cluster.Cluster;
+import org.vccp.cli.cluster.ClusterSpec;
+import org.vccp.qemu.hypervisor.QemuHypervisor;
+import org.vccp.qemu.image.GuestEvent;
+
+/**
+ * The main job: a cluster of guests in pairs, each pair exchanging numbered UDP datagrams both ways
+ * and moving an HTTP file; several checkpoints under that traffic; every guest killed; restore from
+ * the last checkpoint; the workloads run on to the end; then the guests' own reports and {@code
+ * vccp verify} on the switch's recording and the checkpoints decide whether anything was lost,
+ * duplicated, reordered or orphaned.
+ */
+public final class CheckpointDemo {
+  private static final Duration WORK = Duration.ofSeconds(300);
+
+  /** Knobs, with the demo's defaults. */
+  public record Settings(int pairs, int rate, int seconds, int checkpoints, int sizeMb) {
+    public static final Settings DEFAULT = new Settings(2, 100, 40, 3, 4);
+
+    int count() {
+      return rate * seconds;
+    }
+  }
+
+  /** One guest's end-of-run report. */
+  public record GuestResult(
+      String name,
+      long received,
+      long expected,
+      long gaps,
+      long dups,
+      long reorders,
+      String fetch) {
+    boolean clean() {
+      return received == expected
+          && gaps == 0
+          && dups == 0
+          && reorders == 0
+          && !"FAILED".equals(fetch);
+    }
+  }
+
+  /** Everything the final table shows. */
+  public record Result(
+      List<CheckpointResult> checkpoints,
+      long restoreNs,
+      long replayed,
+      List<GuestResult> guests,
+      VerifyReport verify) {
+    public boolean clean() {
+      return guests.stream().allMatch(GuestResult::clean) && verify.exitStatus() == 0;
+    }
+  }
+
+  private final Path dir;
+  private final Consumer<String> progress;
+
+  public CheckpointDemo(Path dir, Consumer<String> progress) {
+    this.dir = dir;
+    this.progress = progress;
+  }
+
+  /** The cluster: pairs of guests; in each pair both send and receive, one serves HTTP. */
+  static ClusterSpec spec(Settings s) {
+    ClusterSpec spec = new ClusterSpec();
+    spec.name = "demo" + ProcessHandle.current().pid();
+    spec.store = "checkpoints";
+    spec.record = "recording";
+    for (int p = 0; p < s.pairs(); p++) {
+      int a = 2 * p + 1;
+      int b = 2 * p + 2;
+      spec.guests.add(guest(s, a, b, List.of("http-serve", "udp-seq-recv", "udp-seq-send")));
+      spec.guests.add(guest(s, b, a, List.of("udp-seq-recv", "udp-seq-send", "http-fetch-md5")));
+    }
+    return spec;
+  }
+
+  private static ClusterSpec.Guest guest(Settings s, int n, int peer, List<String> workloads) {
+    ClusterSpec.Guest g = new ClusterSpec.Guest();
+    g.name = "g" + n;
+    g.ip = "10.0.0." + n + "/24";
+    g.peer = "10.0.0." + peer;
+    g.workloads = workloads;
+    g.rate = s.rate();
+    g.count = s.count();
+    g.sizeMb = s.sizeMb();
+    g.flow = 1;
+    return g;
+  }
+
+  public Result run(Settings s) throws Exception {
+    ClusterSpec spec = spec(s);
+    try (Cluster cluster = Cluster.up(spec, dir, dir.resolve("run"), progress)) {
+      awaitReceiving(cluster, s.rate() * 3L);
+      List<CheckpointResult> checkpoints = new ArrayList<>();
+      for (int i = 0; i < s.checkpoints(); i++) {
+        checkpoints.add(cluster.checkpoint(false, progress));
+        awaitReceiving(cluster, s.rate() * (3L + 3L * (i + 1)));
+      }
+      progress.accept("killing every guest (kill -9), as a crash would");
+      cluster.killGuests();
+      Restorer.Restored restored = cluster.restore(null, progress);
+      progress.accept(
+          "workloads running on to the end (" + s.count() + " datagrams each way per pair)");
+      List<GuestResult> guests = new ArrayList<>();
+      for (QemuHypervisor h : cluster.guests()) {
+        GuestEvent done =
+            h.guest()
+                .awaitEvent(
+                    e -> e.is(GuestEvent.DONE) && "udp-seq-recv".equals(e.get("workload")), WORK);
+        String fetch = "-";
+        boolean fetches =
+            spec.guests.stream()
+                .anyMatch(g -> g.name.equals(h.name()) && g.workloads.contains("http-fetch-md5"));
+        if (fetches) {
+          GuestEvent f = h.guest().awaitEvent(e -> e.is(GuestEvent.FETCH), WORK);
+          fetch = f.ok() ? f.get("md5") : "FAILED";
+        }
+        guests.add(
+            new GuestResult(
+                h.name(),
+                done.getLong("received"),
+                done.getLong("expected"),
+                done.getLong("gaps"),
+                done.getLong("dups"),
+                done.getLong("reorders"),
+                fetch));
+        progress.accept(
+            h.name()
+                + " finished: received "
+                + done.getLong("received")
+                + "/"
+                + done.getLong("expected"));
+      }
+      cluster.virtualSwitch().stopRecording();
+      progress.accept("running vccp verify on the recording and the checkpoints");
+      VerifyContext ctx = new VerifyContext();
+      ctx.inputs.add(dir.resolve(spec.record));
+      for (var c : cluster.store().list()) {
+        ctx.checkpoints.add(c.dir());
+      }
+      ctx.jsonFile = dir.resolve("verify.json");
+      VerifyReport report = Verifier.run(ctx.validate(), System.err);
+      return new Result(
+          checkpoints, restored.restoreNs(), restored.replayedFrames(), guests, report);
+    }
+  }
+
+  /** Waits until every guest's udp-seq receiver has counted at least {@code atLeast} datagrams. */
+  public static void awaitReceiving(Cluster cluster, long atLeast) {
+    for (QemuHypervisor h : cluster.guests()) {
+      h.guest()
+          .awaitEvent(
+              e ->
+                  e.is("UDPSEQ")
+                      && "recv".equals(e.get("role"))
+                      && e.getLong("received") >= atLeast,
+              WORK);
+    }
+  }
+}
