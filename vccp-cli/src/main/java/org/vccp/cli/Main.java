@@ -23,6 +23,7 @@ import picocli.CommandLine.Command;
       ClusterCommands.Checkpoint.class,
       ClusterCommands.Checkpoints.class,
       ClusterCommands.Restore.class,
+      SimGuestCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class Main implements Runnable {
