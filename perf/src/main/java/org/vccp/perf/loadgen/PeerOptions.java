@@ -31,6 +31,14 @@ public final class PeerOptions {
   List<String> switchArguments = new ArrayList<>();
 
   @Option(
+      names = "--record-dir",
+      paramLabel = "DIR",
+      description =
+          "Where the vccp-rec peer records (default: the run's directory, on the same file system"
+              + " as /tmp); e.g. /dev/shm to measure the switch's cost apart from the disk's.")
+  Path recordDir;
+
+  @Option(
       names = "--qemu",
       paramLabel = "BINARY",
       defaultValue = QemuHubPeer.DEFAULT_BINARY,
@@ -48,7 +56,7 @@ public final class PeerOptions {
                 : VccpSwitchPeer.locateJar()
                     .orElse(Path.of("vccp-cli", "target", "vccp.jar").toAbsolutePath());
         boolean record = name.equals(VCCP_RECORDING);
-        return () -> new VccpSwitchPeer(jar, switchJvmOptions, switchArguments, record);
+        return () -> new VccpSwitchPeer(jar, switchJvmOptions, switchArguments, record, recordDir);
       case QEMU_HUB:
         return () -> new QemuHubPeer(qemuBinary);
       default:

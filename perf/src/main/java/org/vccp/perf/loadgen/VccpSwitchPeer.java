@@ -29,9 +29,10 @@ public final class VccpSwitchPeer extends ProcessPeer {
   private final List<String> jvmOptions;
   private final List<String> extraArguments;
   private final boolean record;
+  private final Path recordDir;
 
   public VccpSwitchPeer(Path jar, List<String> jvmOptions, List<String> extraArguments) {
-    this(jar, jvmOptions, extraArguments, false);
+    this(jar, jvmOptions, extraArguments, false, null);
   }
 
   /**
@@ -39,13 +40,18 @@ public final class VccpSwitchPeer extends ProcessPeer {
    *     vccp-rec}), to measure what recording costs side by side with {@code vccp}
    */
   public VccpSwitchPeer(
-      Path jar, List<String> jvmOptions, List<String> extraArguments, boolean record) {
+      Path jar,
+      List<String> jvmOptions,
+      List<String> extraArguments,
+      boolean record,
+      Path recordDir) {
     super(
         record ? "vccp switch (recording)" : "vccp switch", "vccp-switch.log", STARTUP_TIMEOUT_MS);
     this.jar = jar;
     this.jvmOptions = List.copyOf(jvmOptions);
     this.extraArguments = List.copyOf(extraArguments);
     this.record = record;
+    this.recordDir = recordDir;
   }
 
   @Override
@@ -65,7 +71,12 @@ public final class VccpSwitchPeer extends ProcessPeer {
     }
     if (record) {
       command.add("--record");
-      command.add(portSockets.get(0).toAbsolutePath().getParent().resolve("recording").toString());
+      Path runDir = portSockets.get(0).toAbsolutePath().getParent();
+      command.add(
+          (recordDir != null
+                  ? recordDir.resolve(runDir.getFileName())
+                  : runDir.resolve("recording"))
+              .toString());
     }
     command.addAll(extraArguments);
     return command;

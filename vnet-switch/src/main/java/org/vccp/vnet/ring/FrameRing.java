@@ -40,9 +40,14 @@ public final class FrameRing implements AutoCloseable {
       int maxPorts,
       WaitStrategyName waitStrategy,
       EventHandler<FrameSlot>... consumersInOrder) {
+    int[] started = {0};
     ThreadFactory threads =
         r -> {
-          Thread t = new Thread(r, "vccp-forwarder");
+          // consumers start in the order given: the forwarder first, then the recorder
+          int n = started[0]++;
+          Thread t =
+              new Thread(
+                  r, n == 0 ? "vccp-forwarder" : n == 1 ? "vccp-recorder" : "vccp-consumer-" + n);
           t.setDaemon(true);
           return t;
         };
