@@ -119,14 +119,15 @@ final class DemoCommand implements Callable<Integer> {
         "  frames switched %d, delivered %d, dropped with a reason %d, lost %d, duplicated %d, reordered %d%n",
         sent, delivered, dropped, lost, dups, reordered);
     System.out.printf(
-        "  checkpoints checked %d, orphans %d, channel-state problems %d, restores checked %d, replays %d, findings %d%n",
+        "  checkpoints checked %d, orphans %d, channel-state problems %d, restores checked %d, replays %d, errors %d, warnings %d%n",
         r.verify().checkpointsChecked(),
         f.count("checkpoint", "orphan"),
         f.count("checkpoint", "lost-at-checkpoint")
             + f.count("checkpoint", "extra-in-channel-state"),
         r.verify().restoresChecked(),
         r.verify().replays(),
-        f.total());
+        f.errors(),
+        f.warnings());
   }
 
   private static void deleteTree(Path dir) {

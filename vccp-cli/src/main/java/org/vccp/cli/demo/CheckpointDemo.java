@@ -109,6 +109,13 @@ public final class CheckpointDemo {
         checkpoints.add(cluster.checkpoint(false, progress));
         awaitReceiving(cluster, s.rate() * (3L + 3L * (i + 1)));
       }
+      java.util.Map<String, String> served = new java.util.HashMap<>();
+      for (QemuHypervisor h : cluster.guests()) {
+        h.guest().events().stream()
+            .filter(e -> e.is(GuestEvent.HTTP_SERVE))
+            .findFirst()
+            .ifPresent(e -> served.put(h.name(), e.get("md5")));
+      }
       progress.accept("killing every guest (kill -9), as a crash would");
       cluster.killGuests();
       Restorer.Restored restored = cluster.restore(null, progress);
@@ -126,7 +133,16 @@ public final class CheckpointDemo {
                 .anyMatch(g -> g.name.equals(h.name()) && g.workloads.contains("http-fetch-md5"));
         if (fetches) {
           GuestEvent f = h.guest().awaitEvent(e -> e.is(GuestEvent.FETCH), WORK);
-          fetch = f.ok() ? f.get("md5") : "FAILED";
+          String server = "g" + (Integer.parseInt(h.name().substring(1)) - 1);
+          String expected = served.get(server);
+          fetch =
+              !f.ok()
+                  ? "FAILED"
+                  : expected == null
+                      ? f.get("md5") + " (server's md5 unknown)"
+                      : f.get("md5").equals(expected)
+                          ? f.get("md5") + " = " + server + "'s"
+                          : "FAILED (" + server + " served " + expected + ")";
         }
         guests.add(
             new GuestResult(

@@ -31,7 +31,7 @@ class CheckpointDemoTest {
     }
     assertThat(r.guests().stream().filter(g -> !g.fetch().equals("-")))
         .hasSize(2)
-        .allMatch(g -> g.fetch().matches("[0-9a-f]{32}"));
+        .allMatch(g -> g.fetch().matches("[0-9a-f]{32} = g\\d's"));
     assertThat(r.verify().checkpointsChecked()).isEqualTo(3);
     assertThat(r.verify().restoresChecked()).isEqualTo(1);
     assertThat(r.verify().exitStatus()).isZero();
