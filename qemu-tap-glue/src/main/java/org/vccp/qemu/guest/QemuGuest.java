@@ -235,6 +235,19 @@ public final class QemuGuest implements AutoCloseable {
     return process.isAlive();
   }
 
+  /**
+   * Waits up to {@code timeout} for QEMU to end; its exit status (128 + N when signal N killed it),
+   * or -1 if it still runs.
+   */
+  public int awaitExit(Duration timeout) {
+    try {
+      return process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS) ? process.exitValue() : -1;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return process.isAlive() ? -1 : process.exitValue();
+    }
+  }
+
   /** {@link System#nanoTime()} just before QEMU was launched. */
   public long startedNanos() {
     return startedNanos;

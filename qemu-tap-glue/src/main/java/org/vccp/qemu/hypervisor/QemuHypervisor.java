@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.time.Duration;
 import org.vccp.qemu.guest.GuestSpec;
 import org.vccp.qemu.guest.QemuGuest;
 import org.vccp.qemu.guest.SerialConsole;
@@ -50,6 +51,16 @@ public final class QemuHypervisor extends QmpHypervisor {
   @Override
   protected boolean processAlive() {
     return guest.isAlive();
+  }
+
+  @Override
+  protected String processName() {
+    return "QEMU";
+  }
+
+  @Override
+  protected int awaitExit(Duration timeout) {
+    return guest.awaitExit(timeout);
   }
 
   @Override

@@ -18,6 +18,9 @@ import org.vccp.qemu.qmp.QmpClient;
  * process; both report on a serial {@link #console()}.
  */
 public abstract class QmpHypervisor implements Hypervisor {
+  /** How long a failed QMP step waits for the process to be reaped, to tell a death apart. */
+  private static final Duration PROCESS_EXIT_GRACE = Duration.ofMillis(200);
+
   private final String name;
   private final String port;
 
@@ -41,6 +44,35 @@ public abstract class QmpHypervisor implements Hypervisor {
   /** Whether the guest's process is alive (its QMP connection aside). */
   protected abstract boolean processAlive();
 
+  /** What the process is, for messages: {@code QEMU}, {@code sim-guest}. */
+  protected abstract String processName();
+
+  /** Waits up to {@code timeout} for the process to end; its exit status, or -1 if it runs. */
+  protected abstract int awaitExit(Duration timeout);
+
+  /**
+   * Runs a QMP step; if it fails because the process died (killed, crashed), says so instead of
+   * what the broken connection looked like to the client.
+   */
+  private <T> T qmpStep(String what, java.util.function.Supplier<T> step) {
+    try {
+      return step.get();
+    } catch (RuntimeException e) {
+      int status = awaitExit(PROCESS_EXIT_GRACE);
+      if (status < 0) {
+        throw e;
+      }
+      throw new IllegalStateException(
+          "the guest's "
+              + processName()
+              + " process is gone ("
+              + (status > 128 ? "killed by signal " + (status - 128) : "exited with code " + status)
+              + ") during "
+              + what,
+          e);
+    }
+  }
+
   @Override
   public final String name() {
     return name;
@@ -53,12 +85,12 @@ public abstract class QmpHypervisor implements Hypervisor {
 
   @Override
   public void stop(Duration timeout) {
-    qmp().call("stop", null, timeout);
+    qmpStep("QMP stop", () -> qmp().call("stop", null, timeout));
   }
 
   @Override
   public void cont(Duration timeout) {
-    qmp().call("cont", null, timeout);
+    qmpStep("QMP cont", () -> qmp().call("cont", null, timeout));
   }
 
   /** QMP {@code query-status}: {@code running}, {@code paused}, {@code inmigrate}, ... */
@@ -68,7 +100,8 @@ public abstract class QmpHypervisor implements Hypervisor {
 
   @Override
   public void save(Path file, Duration timeout) {
-    MigrationStatus s = qmp().saveState(MigrationUri.toFile(file), timeout);
+    MigrationStatus s =
+        qmpStep("the save to " + file, () -> qmp().saveState(MigrationUri.toFile(file), timeout));
     if (s.hasFailed()) {
       throw new IllegalStateException("migration to " + file + " failed: " + s.errorDesc());
     }
@@ -80,7 +113,8 @@ public abstract class QmpHypervisor implements Hypervisor {
       throw new IllegalStateException(
           "guest " + name + ": saved state " + file + " is not readable");
     }
-    String status = qmp().loadState(MigrationUri.fromFile(file), timeout);
+    String status =
+        qmpStep("the load of " + file, () -> qmp().loadState(MigrationUri.fromFile(file), timeout));
     if (!"paused".equals(status) && !"postmigrate".equals(status) && !"prelaunch".equals(status)) {
       throw new IllegalStateException("after loading " + file + " the guest is " + status);
     }

@@ -133,6 +133,21 @@ public final class SimHypervisor extends QmpHypervisor {
   }
 
   @Override
+  protected String processName() {
+    return "sim-guest";
+  }
+
+  @Override
+  protected int awaitExit(Duration timeout) {
+    try {
+      return process.awaitExit(timeout);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return process.isAlive() ? -1 : 0;
+    }
+  }
+
+  @Override
   public JsonNode spec() {
     return specOf(options);
   }

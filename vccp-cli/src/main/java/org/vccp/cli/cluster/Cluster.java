@@ -298,6 +298,11 @@ public final class Cluster implements AutoCloseable {
     return guests.stream().filter(g -> g.name().equals(name)).findFirst().orElseThrow();
   }
 
+  /** Whether no checkpoint epoch holds a guest paused or a port held right now. */
+  public boolean checkpointIdle() {
+    return agent.idle();
+  }
+
   /** What the guests run as: {@link GuestKind#QEMU} or {@link GuestKind#SIMULATED}. */
   public GuestKind kind() {
     return kind;
