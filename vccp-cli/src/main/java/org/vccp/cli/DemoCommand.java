@@ -69,8 +69,11 @@ final class DemoCommand implements Callable<Integer> {
                   ? "--simulated given"
                   : "QEMU is not installed (qemu-system-x86_64 not found)")
               + "; running vccp sim-guest processes instead of virtual machines (same QMP and"
-              + " checkpoint code; one workload each, no HTTP). For real guests: apt-get install"
-              + " -y --no-install-recommends qemu-system-x86 ***");
+              + " checkpoint code; one workload each, no HTTP)."
+              + (simulated
+                  ? ""
+                  : " For real guests: apt-get install -y --no-install-recommends qemu-system-x86")
+              + " ***");
     }
     try {
       CheckpointDemo.Result r =
