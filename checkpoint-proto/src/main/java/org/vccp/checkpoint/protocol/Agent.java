@@ -39,6 +39,11 @@ import org.vccp.vnet.status.PortCounter;
  * TCP connection ({@link AgentServer}) that may drop. A coordinator that comes back within the
  * silence timeout can still snapshot, resume or abort the epoch; after it, those requests fail with
  * "epoch N was abandoned".
+ *
+ * <p>Progress lines are written on the thread doing the step, before it goes on, so they mark the
+ * phases exactly: {@code "epoch N: holding K port(s)"} (every port held, no guest stopped yet) and
+ * {@code "epoch N: saving K guest(s)"} (every guest stopped and its cut marked, no image written
+ * yet). Fault-injection tests kill a guest from the {@link Progress} callback on these lines.
  */
 public final class Agent implements AgentLink {
   private static final Logger LOG = LoggerFactory.getLogger(Agent.class);
@@ -271,6 +276,7 @@ public final class Agent implements AgentLink {
 
   private Snapshotted snapshotStopped(long e, Path dir) throws CheckpointException {
     List<Hypervisor> gs = new ArrayList<>(stopped);
+    progress.step("epoch " + e + ": saving " + gs.size() + " guest(s)");
     List<Manifest.Guest> images = new ArrayList<>();
     for (Hypervisor g : gs) {
       images.add(null);

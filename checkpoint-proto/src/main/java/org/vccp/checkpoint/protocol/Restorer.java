@@ -42,6 +42,16 @@ public final class Restorer {
   public record Restored(List<Hypervisor> guests, long restoreNs, long replayedFrames) {}
 
   public Restored restore(CheckpointStore.Committed c) throws CheckpointException {
+    return restore(c, () -> {});
+  }
+
+  /**
+   * Restores {@code c}, running {@code onVerified} once every check has passed and before any guest
+   * or port is touched (a cluster kills its running guests there, so a refused checkpoint leaves
+   * them running).
+   */
+  public Restored restore(CheckpointStore.Committed c, Runnable onVerified)
+      throws CheckpointException {
     long start = System.nanoTime();
     Manifest m = c.manifest();
     long epoch = m.epoch();
@@ -70,6 +80,7 @@ public final class Restorer {
       }
     }
     progress.step("restore " + c.name() + ": checksums ok, " + m.guests().size() + " guest(s)");
+    onVerified.run();
     sw.mark("vccp:mark epoch=" + epoch + " phase=restore");
     for (Manifest.Guest g : m.guests()) {
       sw.hold(g.port(), epoch);

@@ -77,6 +77,7 @@ public final class CheckpointBenchCommand implements Callable<Integer> {
   private ClusterSpec spec(int n) {
     ClusterSpec spec = new ClusterSpec();
     spec.name = "ckbench" + ProcessHandle.current().pid() + "n" + n;
+    spec.guestKind = "qemu"; // the numbers are about QEMU; never fall back to simulated guests
     spec.memoryMb = memoryMb;
     for (int i = 1; i <= n; i++) {
       ClusterSpec.Guest g = new ClusterSpec.Guest();

@@ -10,12 +10,8 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.Predicate;
@@ -28,9 +24,9 @@ import org.vccp.qemu.qmp.QmpClient;
 import org.vccp.qemu.qmp.QmpException;
 
 /**
- * One running QEMU process started from a {@link GuestSpec}. Its serial log is tailed every 10 ms
- * by a shared daemon thread, so every {@link SerialLine} carries the time it appeared; callers wait
- * for lines or VCCP events with a deadline. QEMU's own stdout and stderr go to {@code
+ * One running QEMU process started from a {@link GuestSpec}. Its serial log is followed by a {@link
+ * SerialConsole} (tailed every 10 ms, so every {@link SerialLine} carries the time it appeared);
+ * callers wait for lines or VCCP events with a deadline. QEMU's own stdout and stderr go to {@code
  * <name>.qemu.log} beside the serial log, after a first line holding the command.
  *
  * <p>QEMU always serves QMP on {@link GuestSpec#qmpSocket()}; {@link #start} returns once {@link
@@ -42,7 +38,6 @@ import org.vccp.qemu.qmp.QmpException;
  */
 public final class QemuGuest implements AutoCloseable {
 
-  private static final long TAIL_PERIOD_MS = 10;
   private static final long LISTEN_POLL_NS = TimeUnit.MILLISECONDS.toNanos(5);
   private static final Duration DEFAULT_STOP_GRACE = Duration.ofSeconds(5);
 
@@ -52,13 +47,6 @@ public final class QemuGuest implements AutoCloseable {
   private static final Pattern SAFE_SHELL_WORD = Pattern.compile("[A-Za-z0-9_./:=,@%+-]+");
 
   private static final Set<QemuGuest> RUNNING = ConcurrentHashMap.newKeySet();
-  private static final ScheduledExecutorService TAILER =
-      Executors.newSingleThreadScheduledExecutor(
-          task -> {
-            Thread thread = new Thread(task, "vccp-serial-tail");
-            thread.setDaemon(true);
-            return thread;
-          });
 
   static {
     Runtime.getRuntime()
@@ -72,8 +60,7 @@ public final class QemuGuest implements AutoCloseable {
   private final Path qemuLog;
   private final Process process;
   private final long startedNanos;
-  private final SerialLog serial;
-  private final ScheduledFuture<?> tail;
+  private final SerialConsole serial;
   private final Map<String, ListenerProbe> listenerProbes;
   private volatile QmpClient qmp;
 
@@ -92,9 +79,12 @@ public final class QemuGuest implements AutoCloseable {
     this.process = process;
     this.startedNanos = startedNanos;
     this.listenerProbes = listenerProbes;
-    this.serial = new SerialLog(spec.serialLogPath());
-    this.tail =
-        TAILER.scheduleWithFixedDelay(serial::poll, 0, TAIL_PERIOD_MS, TimeUnit.MILLISECONDS);
+    this.serial =
+        new SerialConsole(
+            spec.serialLogPath(),
+            "guest " + spec.name(),
+            () -> "QEMU " + exitDescription(),
+            this::diagnostics);
   }
 
   /**
@@ -245,6 +235,19 @@ public final class QemuGuest implements AutoCloseable {
     return process.isAlive();
   }
 
+  /**
+   * Waits up to {@code timeout} for QEMU to end; its exit status (128 + N when signal N killed it),
+   * or -1 if it still runs.
+   */
+  public int awaitExit(Duration timeout) {
+    try {
+      return process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS) ? process.exitValue() : -1;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return process.isAlive() ? -1 : process.exitValue();
+    }
+  }
+
   /** {@link System#nanoTime()} just before QEMU was launched. */
   public long startedNanos() {
     return startedNanos;
@@ -264,19 +267,19 @@ public final class QemuGuest implements AutoCloseable {
     return qemuLog;
   }
 
+  /** The serial output as lines and VCCP reports (shared with simulated guests). */
+  public SerialConsole console() {
+    return serial;
+  }
+
   /** Every cleaned serial line so far. */
   public List<String> serialLines() {
-    serial.poll();
-    return serial.lines().stream().map(SerialLine::text).collect(Collectors.toList());
+    return serial.texts();
   }
 
   /** Every VCCP event so far, in order. */
   public List<GuestEvent> events() {
-    serial.poll();
-    return serial.lines().stream()
-        .map(SerialLine::event)
-        .flatMap(Optional::stream)
-        .collect(Collectors.toList());
+    return serial.events();
   }
 
   /**
@@ -286,67 +289,27 @@ public final class QemuGuest implements AutoCloseable {
    * @throws QemuGuestException if QEMU exits or the timeout passes first
    */
   public SerialLine awaitSerialLine(Predicate<String> matcher, Duration timeout) {
-    return await(matcher, 0, timeout, "matching the condition");
+    return serial.awaitLine(matcher, 0, timeout);
   }
 
   /** Like {@link #awaitSerialLine(Predicate, Duration)} but only lines at {@code fromIndex} on. */
   public SerialLine awaitSerialLine(Predicate<String> matcher, int fromIndex, Duration timeout) {
-    return await(matcher, fromIndex, timeout, "matching the condition");
+    return serial.awaitLine(matcher, fromIndex, timeout);
   }
 
   /** The first serial line in which {@code pattern} is found. */
   public SerialLine awaitSerialLine(Pattern pattern, Duration timeout) {
-    return await(line -> pattern.matcher(line).find(), 0, timeout, "matching /" + pattern + "/");
+    return serial.awaitLine(pattern, timeout);
   }
 
   /** The first {@code VCCP <event>} report, e.g. {@code awaitEvent(GuestEvent.READY, ...)}. */
   public GuestEvent awaitEvent(String event, Duration timeout) {
-    return awaitEvent(e -> e.is(event), timeout, "saying VCCP " + event);
+    return serial.awaitEvent(event, timeout);
   }
 
   /** The first VCCP report for which {@code matcher} is true. */
   public GuestEvent awaitEvent(Predicate<GuestEvent> matcher, Duration timeout) {
-    return awaitEvent(matcher, timeout, "with a VCCP event matching the condition");
-  }
-
-  private GuestEvent awaitEvent(Predicate<GuestEvent> matcher, Duration timeout, String what) {
-    SerialLine line =
-        await(text -> GuestEvent.parse(text).filter(matcher).isPresent(), 0, timeout, what);
-    return line.event().orElseThrow();
-  }
-
-  private SerialLine await(
-      Predicate<String> matcher, int fromIndex, Duration timeout, String what) {
-    long deadline = System.nanoTime() + timeout.toNanos();
-    serial.poll();
-    SerialLine line;
-    try {
-      line = serial.await(matcher, fromIndex, deadline);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new QemuGuestException("guest " + name() + ": interrupted waiting for a line " + what);
-    }
-    if (line != null) {
-      return line;
-    }
-    if (serial.isClosed()) {
-      throw new QemuGuestException(
-          "guest "
-              + name()
-              + ": QEMU "
-              + exitDescription()
-              + " before a serial line "
-              + what
-              + diagnostics());
-    }
-    throw new QemuGuestException(
-        "guest "
-            + name()
-            + ": no serial line "
-            + what
-            + " within "
-            + seconds(timeout)
-            + diagnostics());
+    return serial.awaitEvent(matcher, timeout);
   }
 
   /**
@@ -440,7 +403,6 @@ public final class QemuGuest implements AutoCloseable {
   }
 
   private void finish() {
-    tail.cancel(false);
     serial.close();
     RUNNING.remove(this);
     QmpClient client = qmp;

@@ -4,26 +4,24 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.file.Path;
 import java.time.Duration;
-import org.vccp.checkpoint.protocol.Hypervisor;
 import org.vccp.qemu.guest.GuestSpec;
 import org.vccp.qemu.guest.QemuGuest;
-import org.vccp.qemu.qmp.MigrationStatus;
+import org.vccp.qemu.guest.SerialConsole;
+import org.vccp.qemu.qmp.QmpClient;
 
 /**
- * The checkpoint protocol's view of a QEMU process (real, or {@code vccp sim-guest} speaking the
- * same QMP subset): stop, cont, save to a file, load in restore mode — all over QMP.
+ * The checkpoint protocol's view of a QEMU process: {@link QmpHypervisor}'s stop, cont, save and
+ * load over the process's QMP monitor; the manifest stores its {@link GuestSpec}.
  */
-public final class QemuHypervisor implements Hypervisor {
+public final class QemuHypervisor extends QmpHypervisor {
   private static final ObjectMapper JSON = new ObjectMapper();
 
   private final QemuGuest guest;
-  private final String port;
 
   public QemuHypervisor(QemuGuest guest, String port) {
+    super(guest.name(), port);
     this.guest = guest;
-    this.port = port;
   }
 
   public QemuGuest guest() {
@@ -31,13 +29,38 @@ public final class QemuHypervisor implements Hypervisor {
   }
 
   @Override
-  public String name() {
-    return guest.name();
+  public QmpClient qmp() {
+    return guest.qmp();
   }
 
   @Override
-  public String port() {
-    return port;
+  public SerialConsole console() {
+    return guest.console();
+  }
+
+  @Override
+  public long pid() {
+    return guest.pid();
+  }
+
+  @Override
+  public long startedNanos() {
+    return guest.startedNanos();
+  }
+
+  @Override
+  protected boolean processAlive() {
+    return guest.isAlive();
+  }
+
+  @Override
+  protected String processName() {
+    return "QEMU";
+  }
+
+  @Override
+  protected int awaitExit(Duration timeout) {
+    return guest.awaitExit(timeout);
   }
 
   @Override
@@ -52,37 +75,6 @@ public final class QemuHypervisor implements Hypervisor {
   /** The launch spec stored by {@link #spec()}, read back. */
   public static GuestSpec specOf(JsonNode json) {
     return GuestSpec.fromJson(json.toString());
-  }
-
-  @Override
-  public void stop(Duration timeout) {
-    guest.qmp().call("stop", null, timeout);
-  }
-
-  @Override
-  public void cont(Duration timeout) {
-    guest.qmp().call("cont", null, timeout);
-  }
-
-  @Override
-  public void save(Path file, Duration timeout) {
-    MigrationStatus s = guest.saveTo(file, timeout);
-    if (s.hasFailed()) {
-      throw new IllegalStateException("migration to " + file + " failed: " + s.errorDesc());
-    }
-  }
-
-  @Override
-  public void load(Path file, Duration timeout) {
-    String status = guest.loadFrom(file, timeout);
-    if (!"paused".equals(status) && !"postmigrate".equals(status) && !"prelaunch".equals(status)) {
-      throw new IllegalStateException("after loading " + file + " the guest is " + status);
-    }
-  }
-
-  @Override
-  public boolean isAlive() {
-    return guest.isAlive() && guest.qmp().isConnected();
   }
 
   @Override

@@ -192,6 +192,26 @@ public record SimGuestOptions(
         reportMs);
   }
 
+  /** The same guest with {@code --incoming defer} on or off, its serial in the same file. */
+  public SimGuestOptions withIncomingDefer(boolean incoming) {
+    return new SimGuestOptions(
+        name,
+        qmpSocket,
+        netdev,
+        mac,
+        ip,
+        peer,
+        workload,
+        rate,
+        serialFile,
+        incoming,
+        port,
+        flow,
+        udpBytes,
+        count,
+        reportMs);
+  }
+
   /** {@code unix:PATH}, the only QMP address a sim-guest serves. */
   public static Path parseQmp(String text) {
     if (!text.startsWith("unix:") || text.length() == 5) {

@@ -10,6 +10,9 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 import org.vccp.qemu.image.GuestEvent;
@@ -18,10 +21,17 @@ import org.vccp.qemu.image.GuestEvent;
  * One sim-guest as a child JVM ({@link SimGuestMain} on this JVM's class path), with its output in
  * a log file: what tests and the demo use where they would start a QEMU process. {@link #start}
  * returns once the QMP socket exists, which means the netdev is already listening or connected.
+ * Processes still running when this JVM exits are killed by a shutdown hook, as QEMU guests are.
  */
 public final class SimGuestProcess implements AutoCloseable {
   private static final Duration START_TIMEOUT = Duration.ofSeconds(60);
   private static final long POLL_MS = 20;
+  private static final Set<Process> RUNNING = ConcurrentHashMap.newKeySet();
+
+  static {
+    Runtime.getRuntime()
+        .addShutdownHook(new Thread(() -> RUNNING.forEach(Process::destroyForcibly)));
+  }
 
   private final SimGuestOptions options;
   private final Process process;
@@ -50,7 +60,13 @@ public final class SimGuestProcess implements AutoCloseable {
     command.addAll(options.toArgs());
     Files.deleteIfExists(options.qmpSocket());
     Process process =
-        new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        new ProcessBuilder(command)
+            .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
+            .redirectErrorStream(true)
+            .redirectOutput(log.toFile())
+            .start();
+    RUNNING.add(process);
+    process.onExit().thenRun(() -> RUNNING.remove(process));
     SimGuestProcess guest = new SimGuestProcess(options, process, log);
     long deadline = System.nanoTime() + START_TIMEOUT.toNanos();
     while (!Files.exists(options.qmpSocket())) {
@@ -83,6 +99,21 @@ public final class SimGuestProcess implements AutoCloseable {
 
   public boolean isAlive() {
     return process.isAlive();
+  }
+
+  /** Completes when the process has ended, however it ended. */
+  public CompletableFuture<Void> onExit() {
+    return process.onExit().thenApply(p -> null);
+  }
+
+  /** {@code exited with code N} once it ended, else {@code is running}. */
+  public String exitDescription() {
+    return process.isAlive() ? "is running" : "exited with code " + process.exitValue();
+  }
+
+  /** The file holding the process's own output. */
+  public Path log() {
+    return log;
   }
 
   /** The report lines written so far. */

@@ -32,11 +32,14 @@ import org.vccp.qemu.guest.NicSpec;
 import org.vccp.qemu.guest.QemuGuest;
 import org.vccp.qemu.guest.StreamSocket;
 import org.vccp.qemu.hypervisor.QemuHypervisor;
-import org.vccp.qemu.hypervisor.QemuLauncher;
+import org.vccp.qemu.hypervisor.QmpHypervisor;
+import org.vccp.qemu.hypervisor.SimHypervisor;
+import org.vccp.qemu.hypervisor.SpecLauncher;
 import org.vccp.qemu.image.GuestImage;
 import org.vccp.qemu.image.GuestImageKit;
 import org.vccp.qemu.image.GuestParams;
 import org.vccp.qemu.image.Workload;
+import org.vccp.qemu.sim.SimGuestOptions;
 import org.vccp.vnet.VirtualSwitch;
 import org.vccp.vnet.config.SwitchContext;
 import org.vccp.vnet.control.SwitchDaemon;
@@ -45,15 +48,18 @@ import org.vccp.vnet.port.PortSpec;
 import org.vccp.vnet.record.RecordingStatus;
 
 /**
- * A running cluster: one switch (with its control socket) and its QEMU guests, each on a lossless
- * stream port the switch listens on, plus the checkpoint agent and coordinator for them. The
- * control socket answers {@code checkpoint}, {@code checkpoints}, {@code restore}, {@code guests}
- * and {@code down}, so {@code vccp checkpoint} and friends work from another shell.
+ * A running cluster: one switch (with its control socket) and its guests, each on a lossless stream
+ * port the switch listens on, plus the checkpoint agent and coordinator for them. The guests are
+ * QEMU virtual machines or simulated guests ({@link GuestKind}); both are {@link QmpHypervisor}s,
+ * so the checkpoint, restore and serial-report code is the same for either. The control socket
+ * answers {@code checkpoint}, {@code checkpoints}, {@code restore}, {@code guests} and {@code
+ * down}, so {@code vccp checkpoint} and friends work from another shell.
  */
 public final class Cluster implements AutoCloseable {
   private static final Duration BOOT = Duration.ofSeconds(120);
 
   private final ClusterSpec spec;
+  private final GuestKind kind;
   private final Path runDir;
   private final SwitchDaemon daemon;
   private final CheckpointStore store;
@@ -63,10 +69,17 @@ public final class Cluster implements AutoCloseable {
   private final Restorer restorer;
   private final CountDownLatch down = new CountDownLatch(1);
   private volatile Consumer<String> progress;
-  private volatile List<QemuHypervisor> guests = List.of();
+  private volatile List<QmpHypervisor> guests = List.of();
 
-  private Cluster(ClusterSpec spec, Path baseDir, Path runDir, Consumer<String> progress) {
+  private Cluster(
+      ClusterSpec spec,
+      GuestKind kind,
+      Path baseDir,
+      Path runDir,
+      ProtocolSettings settings,
+      Consumer<String> progress) {
     this.spec = spec;
+    this.kind = kind;
     this.runDir = runDir;
     this.progress = progress;
     SwitchContext ctx = new SwitchContext();
@@ -85,11 +98,7 @@ public final class Cluster implements AutoCloseable {
     Progress p = line -> this.progress.accept(line);
     this.agent =
         new Agent(
-            "local",
-            daemon.virtualSwitch(),
-            () -> new ArrayList<Hypervisor>(guests),
-            ProtocolSettings.DEFAULTS,
-            p);
+            "local", daemon.virtualSwitch(), () -> new ArrayList<Hypervisor>(guests), settings, p);
     try {
       this.agentServer = spec.agent != null ? serveAgent(spec.agent, baseDir) : null;
     } catch (RuntimeException e) {
@@ -104,8 +113,7 @@ public final class Cluster implements AutoCloseable {
             List.<AgentLink>of(agent),
             rec.on() ? new Manifest.Recording(spec.name, rec.run()) : null,
             p);
-    this.restorer =
-        new Restorer(daemon.virtualSwitch(), new QemuLauncher(), ProtocolSettings.DEFAULTS, p);
+    this.restorer = new Restorer(daemon.virtualSwitch(), new SpecLauncher(), settings, p);
     registerControl();
   }
 
@@ -138,10 +146,29 @@ public final class Cluster implements AutoCloseable {
   /** Starts the switch and boots every guest (in parallel) until each reports ready. */
   public static Cluster up(ClusterSpec spec, Path baseDir, Path runDir, Consumer<String> progress)
       throws Exception {
+    return up(spec, baseDir, runDir, ProtocolSettings.DEFAULTS, progress);
+  }
+
+  /** {@link #up} with the checkpoint protocol's time limits (tests shorten them). */
+  public static Cluster up(
+      ClusterSpec spec,
+      Path baseDir,
+      Path runDir,
+      ProtocolSettings settings,
+      Consumer<String> progress)
+      throws Exception {
     Files.createDirectories(runDir);
-    progress.accept("building the guest image (kernel + busybox initramfs from Debian packages)");
-    GuestImage image = new GuestImageKit().build();
-    Cluster c = new Cluster(spec, baseDir, runDir, progress);
+    GuestKind kind = spec.kind().resolve();
+    GuestImage image = null;
+    if (kind == GuestKind.QEMU) {
+      progress.accept("building the guest image (kernel + busybox initramfs from Debian packages)");
+      image = new GuestImageKit().build();
+    } else {
+      for (ClusterSpec.Guest g : spec.guests) {
+        ClusterSpec.simWorkload(g); // fails before anything starts, naming the guest
+      }
+    }
+    Cluster c = new Cluster(spec, kind, baseDir, runDir, settings, progress);
     try {
       c.boot(image);
     } catch (Exception e) {
@@ -152,18 +179,28 @@ public final class Cluster implements AutoCloseable {
   }
 
   private void boot(GuestImage image) throws Exception {
-    progress.accept("booting " + spec.guests.size() + " guest(s) under QEMU");
+    progress.accept(
+        kind == GuestKind.QEMU
+            ? "booting " + spec.guests.size() + " guest(s) under QEMU"
+            : "starting "
+                + spec.guests.size()
+                + " simulated guest(s) (vccp sim-guest processes, driven over QMP like QEMU)");
     ExecutorService pool = Executors.newFixedThreadPool(spec.guests.size());
     try {
-      List<Future<QemuHypervisor>> fs = new ArrayList<>();
+      List<Future<QmpHypervisor>> fs = new ArrayList<>();
       for (int i = 0; i < spec.guests.size(); i++) {
         ClusterSpec.Guest g = spec.guests.get(i);
-        GuestSpec gs = guestSpec(image, g, i);
-        fs.add(pool.submit(() -> new QemuHypervisor(QemuGuest.start(gs), g.name)));
+        if (kind == GuestKind.QEMU) {
+          GuestSpec gs = guestSpec(image, g, i);
+          fs.add(pool.submit(() -> new QemuHypervisor(QemuGuest.start(gs), g.name)));
+        } else {
+          SimGuestOptions o = simOptions(g, i);
+          fs.add(pool.submit(() -> SimHypervisor.start(o, g.name)));
+        }
       }
-      List<QemuHypervisor> started = new ArrayList<>();
+      List<QmpHypervisor> started = new ArrayList<>();
       Exception failure = null;
-      for (Future<QemuHypervisor> f : fs) {
+      for (Future<QmpHypervisor> f : fs) {
         try {
           started.add(f.get());
         } catch (java.util.concurrent.ExecutionException e) {
@@ -174,13 +211,45 @@ public final class Cluster implements AutoCloseable {
       if (failure != null) {
         throw failure;
       }
-      for (QemuHypervisor h : started) {
-        var ready = h.guest().awaitSerialLine(l -> l.startsWith("VCCP READY"), BOOT);
+      for (QmpHypervisor h : started) {
+        var ready = h.console().awaitLine(l -> l.startsWith("VCCP READY"), 0, BOOT);
         progress.accept(
-            h.name() + " ready after " + h.guest().sinceStart(ready).toMillis() + " ms");
+            h.name()
+                + " ready after "
+                + (ready.seenNanos() - h.startedNanos()) / 1_000_000
+                + " ms");
       }
     } finally {
       pool.shutdownNow();
+    }
+  }
+
+  /** A simulated guest's options: the cluster file's guest, on the same socket as QEMU's NIC. */
+  private SimGuestOptions simOptions(ClusterSpec.Guest g, int index) {
+    Path dir = runDir.resolve(g.name);
+    try {
+      SimGuestOptions.Builder b =
+          SimGuestOptions.builder(g.name)
+              .qmp(dir.resolve(g.name + ".qmp"))
+              .netdev(StreamSocket.unix(guestSocket(g.name), false))
+              .mac(NicSpec.localMac(index + 1))
+              .ip(g.ip.substring(0, g.ip.indexOf('/')))
+              .peer(g.peer)
+              .workload(ClusterSpec.simWorkload(g))
+              .serial(dir.resolve(g.name + ".serial.log"));
+      if (g.count != null) {
+        b.count(g.count);
+      }
+      if (g.rate != null) {
+        b.rate(g.rate);
+      }
+      if (g.flow != null) {
+        b.flow(g.flow);
+      }
+      return b.build();
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException(
+          "guest " + g.name + " cannot be simulated: " + e.getMessage(), e);
     }
   }
 
@@ -221,12 +290,31 @@ public final class Cluster implements AutoCloseable {
     return store;
   }
 
-  public List<QemuHypervisor> guests() {
+  public List<QmpHypervisor> guests() {
     return guests;
   }
 
-  public QemuHypervisor guest(String name) {
+  public QmpHypervisor guest(String name) {
     return guests.stream().filter(g -> g.name().equals(name)).findFirst().orElseThrow();
+  }
+
+  /** Whether no checkpoint epoch holds a guest paused or a port held right now. */
+  public boolean checkpointIdle() {
+    return agent.idle();
+  }
+
+  /** What the guests run as: {@link GuestKind#QEMU} or {@link GuestKind#SIMULATED}. */
+  public GuestKind kind() {
+    return kind;
+  }
+
+  /** Whether guest {@code name} runs {@code workload} (a simulated guest runs only one). */
+  public boolean runs(String name, String workload) {
+    ClusterSpec.Guest g =
+        spec.guests.stream().filter(x -> x.name.equals(name)).findFirst().orElseThrow();
+    return kind == GuestKind.SIMULATED
+        ? ClusterSpec.simWorkload(g).cliName().equals(workload)
+        : g.workloads.contains(workload);
   }
 
   /** Takes one checkpoint now ({@code naive}: without the hold gate, for comparisons only). */
@@ -243,14 +331,15 @@ public final class Cluster implements AutoCloseable {
 
   /** Kills every guest (as a crash would). */
   public synchronized void killGuests() {
-    for (QemuHypervisor h : guests) {
+    for (QmpHypervisor h : guests) {
       h.kill();
     }
   }
 
   /**
    * Restores every guest from a committed checkpoint ({@code which}: name, epoch or path; null =
-   * latest), killing the running ones first.
+   * latest), killing the running ones first — but only once every checksum and channel file of the
+   * checkpoint is good: a refused checkpoint leaves the running guests untouched.
    */
   public synchronized Restorer.Restored restore(String which, Consumer<String> out)
       throws Exception {
@@ -266,12 +355,10 @@ public final class Cluster implements AutoCloseable {
                                 + store.root()
                                 + "; take one with vccp checkpoint"))
             : store.open(which);
-    CheckpointStore.verify(c);
-    killGuests();
-    Restorer.Restored r = restorer.restore(c);
-    List<QemuHypervisor> restored = new ArrayList<>();
+    Restorer.Restored r = restorer.restore(c, this::killGuests);
+    List<QmpHypervisor> restored = new ArrayList<>();
     for (Hypervisor h : r.guests()) {
-      restored.add((QemuHypervisor) h);
+      restored.add((QmpHypervisor) h);
     }
     guests = List.copyOf(restored);
     return r;
@@ -312,12 +399,13 @@ public final class Cluster implements AutoCloseable {
         req -> {
           ObjectNode reply = json.createObjectNode().put("ok", true);
           ArrayNode arr = reply.putArray("guests");
-          for (QemuHypervisor h : guests) {
+          for (QmpHypervisor h : guests) {
             arr.addObject()
                 .put("name", h.name())
                 .put("port", h.port())
+                .put("kind", kind.toString())
                 .put("alive", h.isAlive())
-                .put("pid", h.guest().pid());
+                .put("pid", h.pid());
           }
           return reply;
         });
@@ -357,7 +445,7 @@ public final class Cluster implements AutoCloseable {
   @Override
   public void close() {
     down.countDown();
-    for (QemuHypervisor h : guests) {
+    for (QmpHypervisor h : guests) {
       h.close();
     }
     if (agentServer != null) {

@@ -8,12 +8,14 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import org.vccp.qemu.sim.SimWorkloadKind;
 
 /**
  * A cluster file ({@code vccp cluster up cluster.yaml}): one switch and the guests on it.
  *
  * <pre>
  * name: demo            # switch name; its control socket is RUNTIME/demo.sock
+ * guest_kind: auto      # qemu | simulated | auto (QEMU when installed, else simulated)
  * store: checkpoints    # checkpoint store, relative to this file
  * record: recording     # optional: record the switch's traffic (pcapng) here
  * memory_mb: 128        # per guest unless a guest says otherwise
@@ -24,10 +26,20 @@ import java.util.List;
  *   - {name: g1, ip: 10.0.0.1/24, peer: 10.0.0.2, workloads: [udp-seq-recv, udp-seq-send], rate: 200, count: 100000}
  *   - {name: g2, ip: 10.0.0.2/24, peer: 10.0.0.1, workloads: [udp-seq-recv, udp-seq-send], rate: 200, count: 100000}
  * </pre>
+ *
+ * <p>A simulated guest ({@code vccp sim-guest}) runs one workload: {@code sim_workload} if the
+ * guest names one, else the one of {@code udp-seq-send}, {@code udp-seq-recv}, {@code echo} in its
+ * {@code workloads} (none: {@code idle}; several: the guest must say which with {@code
+ * sim_workload}). Workloads only real guests have ({@code http-serve}, {@code http-fetch-md5},
+ * {@code ping}, {@code counter}) are left out for it.
  */
 @JsonIgnoreProperties(ignoreUnknown = false)
 public final class ClusterSpec {
   public String name = "vccp";
+
+  @JsonProperty("guest_kind")
+  public String guestKind = "auto";
+
   public String store = "checkpoints";
   public String record;
 
@@ -77,6 +89,48 @@ public final class ClusterSpec {
     public Integer memoryMb;
 
     public Integer flow;
+
+    /** The one workload this guest runs when simulated; see {@link ClusterSpec#simWorkload}. */
+    @JsonProperty("sim_workload")
+    public String simWorkload;
+  }
+
+  /** {@code guest_kind} as read (possibly {@link GuestKind#AUTO}). */
+  public GuestKind kind() {
+    return GuestKind.parse(guestKind);
+  }
+
+  /**
+   * The one workload guest {@code g} runs as a simulated guest (see the class comment).
+   *
+   * @throws IllegalArgumentException naming the guest when it cannot be decided
+   */
+  public static SimWorkloadKind simWorkload(Guest g) {
+    if (g.simWorkload != null) {
+      try {
+        return SimWorkloadKind.fromCliName(g.simWorkload);
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException("guest " + g.name + ": sim_workload: " + e.getMessage());
+      }
+    }
+    List<SimWorkloadKind> found = new ArrayList<>();
+    for (String w : g.workloads) {
+      for (SimWorkloadKind k : SimWorkloadKind.values()) {
+        if (k != SimWorkloadKind.IDLE && k.cliName().equals(w)) {
+          found.add(k);
+        }
+      }
+    }
+    if (found.size() > 1) {
+      throw new IllegalArgumentException(
+          "guest "
+              + g.name
+              + ": a simulated guest runs one workload, but workloads has "
+              + found
+              + "; say which with sim_workload: "
+              + found.get(0));
+    }
+    return found.isEmpty() ? SimWorkloadKind.IDLE : found.get(0);
   }
 
   /** Reads and checks a cluster file; errors name the file and what is wrong. */
@@ -93,6 +147,12 @@ public final class ClusterSpec {
   }
 
   void validate(Path file) {
+    GuestKind kind;
+    try {
+      kind = kind();
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException(file + ": " + e.getMessage());
+    }
     if (guests.isEmpty()) {
       throw new IllegalArgumentException(file + ": the cluster has no guests");
     }
@@ -109,6 +169,13 @@ public final class ClusterSpec {
       if (g.ip == null || !g.ip.matches("\\d+\\.\\d+\\.\\d+\\.\\d+/\\d+")) {
         throw new IllegalArgumentException(
             file + ": guest " + g.name + " needs ip: A.B.C.D/PREFIX");
+      }
+      if (kind == GuestKind.SIMULATED || g.simWorkload != null) {
+        try {
+          simWorkload(g);
+        } catch (IllegalArgumentException e) {
+          throw new IllegalArgumentException(file + ": " + e.getMessage());
+        }
       }
     }
     if (agent != null) {

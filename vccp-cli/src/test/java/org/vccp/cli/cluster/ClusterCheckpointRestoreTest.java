@@ -22,7 +22,7 @@ import org.vccp.checkpoint.verify.Verifier;
 import org.vccp.checkpoint.verify.VerifyContext;
 import org.vccp.checkpoint.verify.VerifyReport;
 import org.vccp.qemu.guest.QemuCommandLine;
-import org.vccp.qemu.hypervisor.QemuHypervisor;
+import org.vccp.qemu.hypervisor.QmpHypervisor;
 import org.vccp.qemu.image.GuestEvent;
 
 /**
@@ -54,6 +54,7 @@ class ClusterCheckpointRestoreTest {
         String.join(
             "\n",
             "name: e2e" + ProcessHandle.current().pid(),
+            "guest_kind: qemu",
             "store: store",
             "record: rec",
             "agent: {listen: 127.0.0.1:0, token_file: agent.token}",
@@ -100,8 +101,8 @@ class ClusterCheckpointRestoreTest {
     return report;
   }
 
-  private GuestEvent recvDone(QemuHypervisor h) {
-    return h.guest()
+  private GuestEvent recvDone(QmpHypervisor h) {
+    return h.console()
         .awaitEvent(e -> e.is(GuestEvent.DONE) && "udp-seq-recv".equals(e.get("workload")), WORK);
   }
 
@@ -126,19 +127,19 @@ class ClusterCheckpointRestoreTest {
     Restorer.Restored restored = cluster.restore(null, log::add);
     assertThat(restored.guests()).hasSize(2);
 
-    for (QemuHypervisor h : cluster.guests()) {
+    for (QmpHypervisor h : cluster.guests()) {
       GuestEvent done = recvDone(h);
       assertThat(done.getLong("received")).as(h.name() + " received").isEqualTo(COUNT);
       assertThat(done.getLong("gaps")).as(h.name() + " gaps").isZero();
       assertThat(done.getLong("dups")).as(h.name() + " duplicates").isZero();
       assertThat(done.getLong("reorders")).as(h.name() + " reorders").isZero();
     }
-    QemuHypervisor g2 = cluster.guest("g2");
-    GuestEvent fetch = g2.guest().awaitEvent(e -> e.is(GuestEvent.FETCH), WORK);
+    QmpHypervisor g2 = cluster.guest("g2");
+    GuestEvent fetch = g2.console().awaitEvent(e -> e.is(GuestEvent.FETCH), WORK);
     assertThat(fetch.ok()).isTrue();
-    QemuHypervisor g1 = cluster.guest("g1");
+    QmpHypervisor g1 = cluster.guest("g1");
     GuestEvent served =
-        g1.guest().events().stream()
+        g1.console().events().stream()
             .filter(e -> e.is(GuestEvent.HTTP_SERVE))
             .findFirst()
             .orElse(null);
@@ -160,7 +161,7 @@ class ClusterCheckpointRestoreTest {
     cluster.killGuests();
     cluster.restore(null, log::add);
     long gaps = 0;
-    for (QemuHypervisor h : cluster.guests()) {
+    for (QmpHypervisor h : cluster.guests()) {
       GuestEvent done = recvDone(h);
       gaps += done.getLong("gaps");
     }
