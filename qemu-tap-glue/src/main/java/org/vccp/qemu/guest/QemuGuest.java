@@ -385,8 +385,16 @@ public final class QemuGuest implements AutoCloseable {
     process.destroyForcibly();
     try {
       process.waitFor();
+      // let the QMP client see the connection drop by itself, so that pending commands fail with
+      // "connection lost" (what happened) rather than "closed by this client"
+      QmpClient client = qmp;
+      if (client != null) {
+        client.closeFuture().get(1, TimeUnit.SECONDS);
+      }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
+    } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+      // closed some other way, or not noticed within a second: finish() closes it
     } finally {
       finish();
     }

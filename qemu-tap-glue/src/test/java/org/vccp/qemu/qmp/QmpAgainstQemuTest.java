@@ -146,8 +146,9 @@ class QmpAgainstQemuTest {
     assertThatThrownBy(() -> pending.get(30, TimeUnit.SECONDS))
         .cause()
         .isInstanceOf(QmpConnectionException.class)
-        .hasMessageContaining(
-            "guest q2: QMP connection lost while waiting for the answer to QMP query-status");
+        // lost while waiting, or (the write still queued when the socket died) cannot send
+        .hasMessageContaining("guest q2")
+        .hasMessageContaining("query-status");
     Duration failedAfter = Duration.ofNanos(System.nanoTime() - killedNanos);
     assertThat(failedAfter).isLessThan(Duration.ofSeconds(2));
     // event waits fail on the client's event thread, just after the pending command
