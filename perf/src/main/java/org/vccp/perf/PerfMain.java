@@ -19,6 +19,7 @@ import picocli.CommandLine.Command;
       CompareCommand.class,
       JmhCommand.class,
       org.vccp.perf.checkpoint.CheckpointBenchCommand.class,
+      org.vccp.perf.checkpoint.CheckpointOverheadCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class PerfMain implements Runnable {

@@ -24,7 +24,12 @@ public enum Workload {
    * Receive and check numbered datagrams on {@code vccp.port}, in the background (returns once
    * bound): UDPSEQ lines every second with gaps, duplicates and reorders, then DONE.
    */
-  UDP_SEQ_RECV("udp-seq-recv");
+  UDP_SEQ_RECV("udp-seq-recv"),
+  /**
+   * CPU-bound: MD5 of 1 MiB of zeros, {@code vccp.count} times, reporting CPU start= and then DONE;
+   * the host times it between the two lines (the guest's clock stops while it is paused).
+   */
+  CPU("cpu");
 
   private final String paramName;
 

@@ -210,6 +210,17 @@ wl_udp_seq_recv() {
   vccp-udp seq-recv $PORT $COUNT $FLOW $TIMEOUT_S
 }
 
+# CPU-bound work for the checkpoint-overhead benchmark: COUNT rounds of MD5 over 1 MiB of zeros.
+wl_cpu() {
+  say CPU phase=start rounds=$COUNT
+  i=0
+  while [ $i -lt $COUNT ]; do
+    dd if=/dev/zero bs=65536 count=16 2>/dev/null | md5sum >/dev/null
+    i=$((i + 1))
+  done
+  say DONE workload=cpu ok=$COUNT fail=0
+}
+
 wl_counter() {
   n=0
   while :; do
@@ -226,6 +237,7 @@ for workload in $(echo "$WORKLOAD" | tr ',' ' '); do
     http-serve) wl_http_serve ;;
     http-fetch-md5) wl_http_fetch_md5 ;;
     counter) wl_counter ;;
+    cpu) wl_cpu ;;
     udp-seq-send) wl_udp_seq_send ;;
     udp-seq-recv) wl_udp_seq_recv ;;
     *) say ERROR stage=workload detail=unknown-$workload ;;
