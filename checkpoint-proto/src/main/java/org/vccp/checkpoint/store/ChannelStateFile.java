@@ -1,17 +1,17 @@
 package org.vccp.checkpoint.store;
 
 import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import org.vccp.checkpoint.verify.capture.CaptureFormatException;
+import org.vccp.checkpoint.verify.capture.CaptureReader;
+import org.vccp.checkpoint.verify.capture.PcapngReader;
 import org.vccp.vnet.hold.HeldFrame;
 import org.vccp.vnet.record.PcapngWriter;
 
@@ -53,77 +53,24 @@ public final class ChannelStateFile {
   }
 
   /**
-   * Reads a channel file written by {@link #write}: frames in order, marked as replayed.
+   * Reads a channel file written by {@link #write} (with verify's pcapng reader): frames in order,
+   * marked as replayed.
    *
-   * @throws CheckpointRefusedException when the file is not such a file
+   * @throws CheckpointRefusedException when the file is not a readable pcapng file
    */
   public static List<HeldFrame> read(Path file, long epoch) throws IOException {
-    ByteBuffer b = ByteBuffer.wrap(Files.readAllBytes(file)).order(ByteOrder.LITTLE_ENDIAN);
-    List<String> ifNames = new ArrayList<>();
     List<HeldFrame> frames = new ArrayList<>();
-    while (b.remaining() > 0) {
-      int start = b.position();
-      if (b.remaining() < 12) {
-        throw bad(file, start, "truncated block header");
+    try (CaptureReader r = new PcapngReader(file, 64 << 10)) {
+      while (r.next()) {
+        byte[] frame =
+            Arrays.copyOfRange(r.array(), r.dataOffset(), r.dataOffset() + r.capturedLength());
+        String origin = r.captureInterface().name();
+        frames.add(new HeldFrame(r.packetId(), origin != null ? origin : "?", epoch, true, frame));
       }
-      int type = b.getInt(start);
-      int len = b.getInt(start + 4);
-      if (len < 12 || len % 4 != 0 || len > b.remaining() || b.getInt(start + len - 4) != len) {
-        throw bad(file, start, "bad block length " + len);
-      }
-      if (start == 0 && (type != 0x0A0D0D0A || b.getInt(8) != 0x1A2B3C4D)) {
-        throw bad(file, 0, "not a little-endian pcapng file");
-      }
-      if (type == 1) {
-        ifNames.add(option(b, start + 16, start + len - 4, 2));
-      } else if (type == 6) {
-        int ifId = b.getInt(start + 8);
-        int cap = b.getInt(start + 20);
-        if (ifId >= ifNames.size() || 28 + cap > len) {
-          throw bad(file, start, "packet block names interface " + ifId + " or overruns");
-        }
-        byte[] frame = new byte[cap];
-        b.get(start + 28, frame);
-        long id = -1;
-        int p = start + 28 + ((cap + 3) & ~3);
-        while (p + 4 <= start + len - 4) {
-          int code = b.getShort(p) & 0xFFFF;
-          int olen = b.getShort(p + 2) & 0xFFFF;
-          if (code == 0) {
-            break;
-          }
-          if (code == 5 && olen == 8) {
-            id = b.getLong(p + 4);
-          }
-          p += 4 + ((olen + 3) & ~3);
-        }
-        frames.add(new HeldFrame(id, ifNames.get(ifId), epoch, true, frame));
-      }
-      b.position(start + len);
+    } catch (CaptureFormatException e) {
+      throw new CheckpointRefusedException(
+          file + ": corrupt channel file at byte " + e.offset() + ": " + e.reason());
     }
     return frames;
-  }
-
-  private static String option(ByteBuffer b, int from, int to, int wanted) {
-    int p = from;
-    while (p + 4 <= to) {
-      int code = b.getShort(p) & 0xFFFF;
-      int len = b.getShort(p + 2) & 0xFFFF;
-      if (code == 0) {
-        break;
-      }
-      if (code == wanted) {
-        byte[] v = new byte[len];
-        b.get(p + 4, v);
-        return new String(v, StandardCharsets.UTF_8);
-      }
-      p += 4 + ((len + 3) & ~3);
-    }
-    return "?";
-  }
-
-  private static CheckpointRefusedException bad(Path file, int offset, String why) {
-    return new CheckpointRefusedException(
-        file + ": corrupt channel file at byte " + offset + ": " + why);
   }
 }
