@@ -63,6 +63,7 @@ public final class Cluster implements AutoCloseable {
   private final Path runDir;
   private final SwitchDaemon daemon;
   private final CheckpointStore store;
+  private final Path recordDir;
   private final Agent agent;
   private final AgentServer agentServer;
   private final Coordinator coordinator;
@@ -94,6 +95,7 @@ public final class Cluster implements AutoCloseable {
           PortSpec.listen(g.name, PortAddress.unix(guestSocket(g.name))).withLossless(true));
     }
     this.daemon = SwitchDaemon.start(ctx);
+    this.recordDir = ctx.recordDir;
     this.store = new CheckpointStore(baseDir.resolve(spec.store));
     Progress p = line -> this.progress.accept(line);
     this.agent =
@@ -435,6 +437,27 @@ public final class Cluster implements AutoCloseable {
           .put("downtime_ms", m.downtimeNs() / 1e6);
     }
     return reply;
+  }
+
+  /**
+   * Stops recording and runs {@code vccp verify} on the recording and every committed checkpoint,
+   * writing every finding to {@code jsonFile}.
+   *
+   * @throws IllegalStateException when the cluster file has no {@code record:} directory
+   */
+  public org.vccp.checkpoint.verify.VerifyReport verify(Path jsonFile, java.io.PrintStream progress)
+      throws java.io.IOException {
+    if (recordDir == null) {
+      throw new IllegalStateException("the cluster records nothing: add record: DIR to its file");
+    }
+    virtualSwitch().stopRecording();
+    org.vccp.checkpoint.verify.VerifyContext ctx = new org.vccp.checkpoint.verify.VerifyContext();
+    ctx.inputs.add(recordDir);
+    for (CheckpointStore.Committed c : store.list()) {
+      ctx.checkpoints.add(c.dir());
+    }
+    ctx.jsonFile = jsonFile;
+    return org.vccp.checkpoint.verify.Verifier.run(ctx.validate(), progress);
   }
 
   /** Blocks until {@code vccp cluster down} (or close). */

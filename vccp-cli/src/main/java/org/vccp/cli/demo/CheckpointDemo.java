@@ -7,8 +7,6 @@ import java.util.List;
 import java.util.function.Consumer;
 import org.vccp.checkpoint.protocol.CheckpointResult;
 import org.vccp.checkpoint.protocol.Restorer;
-import org.vccp.checkpoint.verify.Verifier;
-import org.vccp.checkpoint.verify.VerifyContext;
 import org.vccp.checkpoint.verify.VerifyReport;
 import org.vccp.cli.cluster.Cluster;
 import org.vccp.cli.cluster.ClusterSpec;
@@ -172,15 +170,8 @@ public final class CheckpointDemo {
                 + "/"
                 + g.expected());
       }
-      cluster.virtualSwitch().stopRecording();
       progress.accept("running vccp verify on the recording and the checkpoints");
-      VerifyContext ctx = new VerifyContext();
-      ctx.inputs.add(dir.resolve(spec.record));
-      for (var c : cluster.store().list()) {
-        ctx.checkpoints.add(c.dir());
-      }
-      ctx.jsonFile = dir.resolve("verify.json");
-      VerifyReport report = Verifier.run(ctx.validate(), System.err);
+      VerifyReport report = cluster.verify(dir.resolve("verify.json"), System.err);
       return new Result(
           checkpoints, restored.restoreNs(), restored.replayedFrames(), guests, report);
     }

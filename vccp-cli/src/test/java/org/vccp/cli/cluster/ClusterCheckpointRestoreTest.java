@@ -18,8 +18,6 @@ import org.vccp.checkpoint.protocol.CheckpointResult;
 import org.vccp.checkpoint.protocol.ProtocolSettings;
 import org.vccp.checkpoint.protocol.RemoteAgent;
 import org.vccp.checkpoint.protocol.Restorer;
-import org.vccp.checkpoint.verify.Verifier;
-import org.vccp.checkpoint.verify.VerifyContext;
 import org.vccp.checkpoint.verify.VerifyReport;
 import org.vccp.qemu.guest.QemuCommandLine;
 import org.vccp.qemu.hypervisor.QmpHypervisor;
@@ -89,14 +87,7 @@ class ClusterCheckpointRestoreTest {
 
   /** Runs vccp verify's analyser on the cluster's recording and checkpoint store. */
   private VerifyReport verify() throws Exception {
-    cluster.virtualSwitch().stopRecording();
-    VerifyContext ctx = new VerifyContext();
-    ctx.inputs.add(dir.resolve("rec"));
-    for (var c : cluster.store().list()) {
-      ctx.checkpoints.add(c.dir());
-    }
-    ctx.jsonFile = dir.resolve("verify.json");
-    VerifyReport report = Verifier.run(ctx.validate(), System.out);
+    VerifyReport report = cluster.verify(dir.resolve("verify.json"), System.out);
     report.print(System.out, 20);
     return report;
   }
