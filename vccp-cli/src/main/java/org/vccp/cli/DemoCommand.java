@@ -3,6 +3,7 @@ package org.vccp.cli;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
+import org.apache.commons.io.file.PathUtils;
 import org.vccp.cli.demo.CheckpointDemo;
 import org.vccp.qemu.guest.QemuCommandLine;
 import picocli.CommandLine.Command;
@@ -159,10 +160,10 @@ final class DemoCommand implements Callable<Integer> {
   }
 
   private static void deleteTree(Path dir) {
-    try (var walk = Files.walk(dir)) {
-      walk.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+    try {
+      PathUtils.deleteDirectory(dir);
     } catch (java.io.IOException ignored) {
-      // best effort
+      // best effort: the demo's scratch directory is under /tmp
     }
   }
 }

@@ -119,6 +119,16 @@ final class SwitchCommand implements java.util.concurrent.Callable<Integer> {
       description = "Keep at most BYTES of each recorded frame (default 65535).")
   Integer recordSnapLen;
 
+  @Option(
+      names = "--record-egress-snaplen",
+      paramLabel = "BYTES",
+      description = {
+        "Keep at most BYTES of the events after a frame's ingress (egress, held, dropped at",
+        "egress), whose bytes the ingress event already holds (default 128: every header",
+        "vccp verify reads; 65535 writes each event in full)."
+      })
+  Integer recordEgressSnapLen;
+
   @Option(names = "--verbose", description = "Print the effective settings at start.")
   boolean verbose;
 
@@ -181,6 +191,9 @@ final class SwitchCommand implements java.util.concurrent.Callable<Integer> {
     }
     if (recordSnapLen != null) {
       ctx.recordSnapLen = recordSnapLen;
+    }
+    if (recordEgressSnapLen != null) {
+      ctx.recordEgressSnapLen = recordEgressSnapLen;
     }
     if (waitStrategy != null) {
       ctx.waitStrategy = WaitStrategyName.valueOf(waitStrategy.toUpperCase().replace('-', '_'));

@@ -17,6 +17,7 @@ import java.util.Optional;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
+import org.apache.commons.io.file.PathUtils;
 
 /**
  * The checkpoint store: {@code ckpt-NNNNNN/} directories, each committed by its {@code
@@ -263,13 +264,8 @@ public final class CheckpointStore {
   }
 
   private static void deleteTree(Path dir) throws IOException {
-    if (!Files.exists(dir)) {
-      return;
-    }
-    try (Stream<Path> s = Files.walk(dir)) {
-      for (Path p : s.sorted(Comparator.reverseOrder()).toList()) {
-        Files.deleteIfExists(p);
-      }
+    if (Files.exists(dir)) {
+      PathUtils.deleteDirectory(dir);
     }
   }
 }

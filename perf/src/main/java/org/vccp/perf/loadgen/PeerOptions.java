@@ -10,6 +10,10 @@ import picocli.CommandLine.Option;
 public final class PeerOptions {
   public static final String VCCP = "vccp";
   public static final String VCCP_RECORDING = "vccp-rec";
+
+  /** Recording every event in full, as before frames were written once (for comparison). */
+  public static final String VCCP_RECORDING_FULL = "vccp-rec-full";
+
   public static final String QEMU_HUB = "qemu-hub";
 
   @Option(
@@ -50,18 +54,27 @@ public final class PeerOptions {
     switch (name) {
       case VCCP:
       case VCCP_RECORDING:
+      case VCCP_RECORDING_FULL:
         Path jar =
             vccpJar != null
                 ? vccpJar
                 : VccpSwitchPeer.locateJar()
                     .orElse(Path.of("vccp-cli", "target", "vccp.jar").toAbsolutePath());
-        boolean record = name.equals(VCCP_RECORDING);
-        return () -> new VccpSwitchPeer(jar, switchJvmOptions, switchArguments, record, recordDir);
+        List<String> args = new ArrayList<>(switchArguments);
+        if (name.equals(VCCP_RECORDING_FULL)) {
+          args.addAll(List.of("--record-egress-snaplen", "65535"));
+        }
+        return () -> new VccpSwitchPeer(jar, switchJvmOptions, args, name, recordDir);
       case QEMU_HUB:
         return () -> new QemuHubPeer(qemuBinary);
       default:
         throw new IllegalArgumentException(
-            "unknown peer '" + name + "'; use " + VCCP + ", " + VCCP_RECORDING + " or " + QEMU_HUB);
+            "unknown peer '"
+                + name
+                + "'; use "
+                + String.join(", ", VCCP, VCCP_RECORDING, VCCP_RECORDING_FULL)
+                + " or "
+                + QEMU_HUB);
     }
   }
 }

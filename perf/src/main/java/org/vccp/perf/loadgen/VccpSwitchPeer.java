@@ -28,35 +28,40 @@ public final class VccpSwitchPeer extends ProcessPeer {
   private final Path jar;
   private final List<String> jvmOptions;
   private final List<String> extraArguments;
+  private final String peerName;
   private final boolean record;
   private final Path recordDir;
 
   public VccpSwitchPeer(Path jar, List<String> jvmOptions, List<String> extraArguments) {
-    this(jar, jvmOptions, extraArguments, false, null);
+    this(jar, jvmOptions, extraArguments, PeerOptions.VCCP, null);
   }
 
   /**
-   * @param record run the switch with {@code --record} into the run's directory (peer {@code
-   *     vccp-rec}), to measure what recording costs side by side with {@code vccp}
+   * @param peerName {@code vccp}, or a recording peer ({@code vccp-rec}, {@code vccp-rec-full})
+   *     that runs the switch with {@code --record} into the run's directory or {@code recordDir},
+   *     to measure what recording costs side by side with {@code vccp}
    */
   public VccpSwitchPeer(
       Path jar,
       List<String> jvmOptions,
       List<String> extraArguments,
-      boolean record,
+      String peerName,
       Path recordDir) {
     super(
-        record ? "vccp switch (recording)" : "vccp switch", "vccp-switch.log", STARTUP_TIMEOUT_MS);
+        peerName.equals(PeerOptions.VCCP) ? "vccp switch" : "vccp switch (recording)",
+        "vccp-switch.log",
+        STARTUP_TIMEOUT_MS);
     this.jar = jar;
     this.jvmOptions = List.copyOf(jvmOptions);
     this.extraArguments = List.copyOf(extraArguments);
-    this.record = record;
+    this.peerName = peerName;
+    this.record = !peerName.equals(PeerOptions.VCCP);
     this.recordDir = recordDir;
   }
 
   @Override
   public String name() {
-    return record ? PeerOptions.VCCP_RECORDING : PeerOptions.VCCP;
+    return peerName;
   }
 
   @Override

@@ -217,6 +217,8 @@ wl_cpu() {
   while [ $i -lt $COUNT ]; do
     dd if=/dev/zero bs=65536 count=16 2>/dev/null | md5sum >/dev/null
     i=$((i + 1))
+    # a tick every 20 rounds (~0.5 s under TCG), timed on the host to see each checkpoint's cost
+    if [ $((i % 20)) -eq 0 ]; then say CPU n=$i; fi
   done
   say DONE workload=cpu ok=$COUNT fail=0
 }

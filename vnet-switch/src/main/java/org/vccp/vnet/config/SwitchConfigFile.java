@@ -51,6 +51,7 @@ public final class SwitchConfigFile {
           "record",
           "record-rotate",
           "record-snaplen",
+          "record-egress-snaplen",
           "ports",
           "macs");
 
@@ -103,6 +104,7 @@ public final class SwitchConfigFile {
             ctx.recordRotateNs = r[1];
           }
           case "record-snaplen" -> ctx.recordSnapLen = v.asInt();
+          case "record-egress-snaplen" -> ctx.recordEgressSnapLen = v.asInt();
           case "ports" -> {
             for (JsonNode p : v) {
               Map<String, Object> m = new LinkedHashMap<>();

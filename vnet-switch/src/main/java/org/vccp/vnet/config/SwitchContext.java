@@ -45,6 +45,7 @@ public final class SwitchContext {
 
   public long recordRotateNs;
   public int recordSnapLen = org.vccp.vnet.record.RecordingSettings.DEFAULT_SNAP_LEN;
+  public int recordEgressSnapLen = org.vccp.vnet.record.RecordingSettings.DEFAULT_EGRESS_SNAP_LEN;
   public int metricsPort;
   public final List<PortSpec> ports = new ArrayList<>();
   public final List<StaticMac> staticMacs = new ArrayList<>();
@@ -104,7 +105,7 @@ public final class SwitchContext {
   /** The recording settings of {@code record*}; {@link #recordDir} must be set. */
   public org.vccp.vnet.record.RecordingSettings recordingSettings() {
     return new org.vccp.vnet.record.RecordingSettings(
-        recordDir, name, recordRotateBytes, recordRotateNs, recordSnapLen);
+        recordDir, name, recordRotateBytes, recordRotateNs, recordSnapLen, recordEgressSnapLen);
   }
 
   private static void require(boolean ok, String message) {

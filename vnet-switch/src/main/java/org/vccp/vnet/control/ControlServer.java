@@ -261,7 +261,8 @@ public final class ControlServer implements AutoCloseable {
                     ctx.name,
                     rotate[0],
                     rotate[1],
-                    req.path("snaplen").asInt(ctx.recordSnapLen)));
+                    req.path("snaplen").asInt(ctx.recordSnapLen),
+                    req.path("egress_snaplen").asInt(ctx.recordEgressSnapLen)));
         if (st.error() != null) {
           throw new IllegalArgumentException(st.error());
         }

@@ -310,9 +310,11 @@ public final class Recorder implements EventHandler<FrameSlot> {
     }
     packet(
         in, timestamp(slot.receivedNs), slot.data, len, snap, PcapngWriter.FLAGS_INBOUND, id, null);
+    // The frame's bytes are in the file once now; later events of it keep only its headers.
+    int cut = Math.min(snap, settings.egressSnapLen());
     long out = timestamp(slot.forwardedNs);
     if (slot.dropReason != FrameSlot.NOT_DROPPED) {
-      packet(in, out, slot.data, len, snap, 0, id, dropComments[slot.dropReason]);
+      packet(in, out, slot.data, len, cut, 0, id, dropComments[slot.dropReason]);
     }
     for (int i = 0; i < slot.egressCount; i++) {
       int edit = slot.egressEdits[i];
@@ -321,10 +323,10 @@ public final class Recorder implements EventHandler<FrameSlot> {
       int flags = held ? PcapngWriter.FLAGS_NOT_DELIVERED : PcapngWriter.FLAGS_OUTBOUND;
       byte[] comment = held ? heldComments[port] : null;
       if (edit == FrameSlot.EDIT_NONE) {
-        packet(port, out, slot.data, len, snap, flags, id, comment);
+        packet(port, out, slot.data, len, cut, flags, id, comment);
       } else {
         int edited = FrameSlot.applyEdit(slot.data, len, edit, scratch);
-        packet(port, out, scratch, edited, snap, flags, id, comment);
+        packet(port, out, scratch, edited, cut, flags, id, comment);
       }
     }
     for (int i = 0; i < slot.droppedCount; i++) {
@@ -333,7 +335,7 @@ public final class Recorder implements EventHandler<FrameSlot> {
           out,
           slot.data,
           len,
-          snap,
+          cut,
           0,
           id,
           dropComments[slot.droppedReasons[i]]);

@@ -10,10 +10,14 @@ import java.nio.file.Path;
  * @param rotateBytes start a new file once this many bytes are written; 0 = never
  * @param rotateNs start a new file once the current one is this old; 0 = never
  * @param snapLen at most this many bytes of each frame are kept (the original length always is)
+ * @param egressSnapLen at most this many bytes are kept in the events that follow a frame's ingress
+ *     event (egress, held, dropped at egress): its bytes are already in the file once, and the
+ *     first {@value #DEFAULT_EGRESS_SNAP_LEN} hold every header {@code vccp verify} reads
  */
 public record RecordingSettings(
-    Path dir, String switchName, long rotateBytes, long rotateNs, int snapLen) {
+    Path dir, String switchName, long rotateBytes, long rotateNs, int snapLen, int egressSnapLen) {
   public static final int DEFAULT_SNAP_LEN = 65_535;
+  public static final int DEFAULT_EGRESS_SNAP_LEN = 128;
 
   public RecordingSettings {
     if (dir == null) {
@@ -30,10 +34,14 @@ public record RecordingSettings(
       throw new IllegalArgumentException(
           "--record-snaplen " + snapLen + " is out of range: use 14..65535");
     }
+    if (egressSnapLen < 14 || egressSnapLen > 65_535) {
+      throw new IllegalArgumentException(
+          "--record-egress-snaplen " + egressSnapLen + " is out of range: use 14..65535");
+    }
   }
 
   public static RecordingSettings in(Path dir, String switchName) {
-    return new RecordingSettings(dir, switchName, 0, 0, DEFAULT_SNAP_LEN);
+    return new RecordingSettings(dir, switchName, 0, 0, DEFAULT_SNAP_LEN, DEFAULT_EGRESS_SNAP_LEN);
   }
 
   /**

@@ -147,7 +147,20 @@ class RecordingTest {
     assertThat(outIds).isEqualTo(inIds);
     assertThat(inIds).doesNotHaveDuplicates();
     String[] jumbo = rows.stream().filter(r -> r[2].equals("65535")).findFirst().orElseThrow();
+    assertThat(jumbo[1]).isEqualTo(IN);
     assertThat(jumbo[3]).isEqualTo("65535");
+    // a frame's bytes are written once, in its ingress event; the egress event keeps its headers
+    assertThat(rows.stream().filter(r -> r[1].equals(IN)))
+        .allSatisfy(r -> assertThat(r[3]).isEqualTo(r[2]));
+    assertThat(rows.stream().filter(r -> r[1].equals(OUT)))
+        .allSatisfy(
+            r ->
+                assertThat(Integer.parseInt(r[3]))
+                    .isEqualTo(
+                        Math.min(
+                            Integer.parseInt(r[2]), RecordingSettings.DEFAULT_EGRESS_SNAP_LEN)));
+    assertThat(rows.stream().filter(r -> r[1].equals(OUT)).mapToInt(r -> Integer.parseInt(r[2])))
+        .contains(65_535);
     double previous = 0;
     for (String[] r : rows) {
       double t = Double.parseDouble(r[6]);
