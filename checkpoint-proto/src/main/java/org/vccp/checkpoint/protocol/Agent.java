@@ -262,6 +262,55 @@ public final class Agent implements AgentLink {
   }
 
   @Override
+  public synchronized long flushLinks(long e) throws CheckpointException {
+    requireInProgress(e, "flush");
+    cancelSilenceTimer();
+    try {
+      java.util.Set<String> guestPorts = new java.util.HashSet<>();
+      for (Hypervisor g : stopped) {
+        guestPorts.add(g.port());
+      }
+      long moved = 0;
+      for (Port p : sw.ports()) {
+        if (guestPorts.contains(p.name())) {
+          continue;
+        }
+        long deadline = System.nanoTime() + settings.drain().toNanos();
+        long unsent;
+        while ((unsent = p.unsentBytes()) > 0) {
+          if (System.nanoTime() > deadline) {
+            throw new CheckpointException(
+                null,
+                "prepare",
+                "link port "
+                    + p.name()
+                    + " did not send "
+                    + unsent
+                    + " bytes within "
+                    + settings.drain().toMillis()
+                    + " ms",
+                "check the switch it leads to; the epoch was abandoned and every guest resumed",
+                null);
+          }
+          sleepMillis(1);
+        }
+        try {
+          p.syncIngress().get(settings.qmp().toMillis(), TimeUnit.MILLISECONDS);
+        } catch (Exception ex) {
+          throw new CheckpointException(
+              null, "prepare", "link port " + p.name() + " did not settle", null, ex);
+        }
+        moved += p.counters().get(PortCounter.RX_FRAMES) + p.counters().get(PortCounter.TX_FRAMES);
+      }
+      return moved;
+    } finally {
+      if (active) {
+        armSilenceTimer(e);
+      }
+    }
+  }
+
+  @Override
   public synchronized Snapshotted snapshot(long e, Path dir) throws CheckpointException {
     requireInProgress(e, "snapshot");
     cancelSilenceTimer();
@@ -307,9 +356,9 @@ public final class Agent implements AgentLink {
         channels.add(new Manifest.Channel(port, file, frames.size(), ref.bytes(), ref.sha256()));
         heldFrames += frames.size();
       }
-      Path state = dir.resolve("switch.json");
-      Files.write(state, switchState());
-      Manifest.FileRef switchRef = Sha256.ref(dir, "switch.json");
+      String stateFile = switchStateFile(sw.context().name);
+      Files.write(dir.resolve(stateFile), switchState());
+      Manifest.FileRef switchRef = Sha256.ref(dir, stateFile);
       mark("vccp:mark epoch=" + e + " phase=snapshot frames=" + heldFrames);
       return new Snapshotted(host, images, channels, switchRef, heldFrames);
     } catch (Exception ex) {
@@ -322,9 +371,15 @@ public final class Agent implements AgentLink {
     }
   }
 
+  /** The switch state file of switch {@code name} in a checkpoint directory. */
+  public static String switchStateFile(String name) {
+    return "switch-" + name + ".json";
+  }
+
   private byte[] switchState() throws java.io.IOException {
     ObjectMapper json = new ObjectMapper();
     ObjectNode root = json.createObjectNode();
+    root.put("switch", sw.context().name);
     ArrayNode macs = root.putArray("macs");
     for (MacTable.Entry m : sw.macs()) {
       Port p = sw.ports().stream().filter(x -> x.id() == m.portId()).findFirst().orElse(null);

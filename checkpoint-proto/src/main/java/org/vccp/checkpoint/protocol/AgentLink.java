@@ -19,6 +19,17 @@ public interface AgentLink extends AutoCloseable {
    */
   Prepared prepare(long epoch, boolean naive) throws CheckpointException;
 
+  /**
+   * Pushes out what this host's switch still has for other switches (inter-switch links: every port
+   * that is not a guest's) and takes in what they sent, once every guest of the cluster is stopped.
+   * The coordinator repeats it on every agent until a round moves nothing, so frames in flight
+   * between switches at the cut end up held at their guest ports and in the channel state.
+   *
+   * @return the link ports' frame counters (received plus sent) after the flush; equal totals in
+   *     two rounds mean nothing moved between them
+   */
+  long flushLinks(long epoch) throws CheckpointException;
+
   /** Saves every guest's image, its ports' channel state and the switch state into {@code dir}. */
   Snapshotted snapshot(long epoch, Path dir) throws CheckpointException;
 

@@ -188,6 +188,7 @@ public final class AgentServer implements AutoCloseable {
             epochOpen = e;
             result = AgentWire.JSON.valueToTree(agent.prepare(e, req.path("naive").asBoolean()));
           }
+          case AgentWire.FLUSH -> result = AgentWire.JSON.valueToTree(agent.flushLinks(epoch(req)));
           case AgentWire.SNAPSHOT -> {
             String dir = AgentWire.text(req, "dir");
             if (dir == null || dir.isEmpty()) {

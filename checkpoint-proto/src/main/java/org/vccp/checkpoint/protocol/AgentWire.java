@@ -34,6 +34,7 @@ final class AgentWire {
 
   static final String HELLO = "hello";
   static final String PREPARE = "prepare";
+  static final String FLUSH = "flush";
   static final String SNAPSHOT = "snapshot";
   static final String RESUME = "resume";
   static final String ABORT = "abort";

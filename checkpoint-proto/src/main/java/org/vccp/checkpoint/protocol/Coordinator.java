@@ -48,6 +48,35 @@ public final class Coordinator {
     return run(true);
   }
 
+  /**
+   * Every guest is stopped: flush the links between switches until a whole round moves no frame, so
+   * what was in flight between hosts at the cut is held at its guest port (a frame may cross
+   * several switches, one per round).
+   */
+  private void flushLinks(long epoch) throws CheckpointException {
+    long previous = -1;
+    for (int round = 1; round <= MAX_FLUSH_ROUNDS; round++) {
+      long total = 0;
+      for (AgentLink a : agents) {
+        total += a.flushLinks(epoch);
+      }
+      if (total == previous) {
+        return;
+      }
+      previous = total;
+    }
+    throw new CheckpointException(
+        null,
+        "prepare",
+        "frames kept moving between switches after every guest stopped ("
+            + MAX_FLUSH_ROUNDS
+            + " flush rounds)",
+        "a switch may be forwarding traffic from outside the cluster; the epoch was abandoned",
+        null);
+  }
+
+  private static final int MAX_FLUSH_ROUNDS = 16;
+
   private CheckpointResult run(boolean naive) throws CheckpointException {
     long start = System.nanoTime();
     long epoch;
@@ -76,6 +105,9 @@ public final class Coordinator {
     try {
       for (AgentLink a : agents) {
         prepared.add(a.prepare(epoch, naive));
+      }
+      if (agents.size() > 1 && !naive) {
+        flushLinks(epoch);
       }
       for (AgentLink a : agents) {
         snapshots.add(a.snapshot(epoch, dir));
@@ -111,6 +143,10 @@ public final class Coordinator {
       held += s.heldFrames();
     }
     Manifest.FileRef switchState = snapshots.isEmpty() ? null : snapshots.get(0).switchState();
+    List<Manifest.FileRef> switchStates =
+        snapshots.size() > 1
+            ? snapshots.stream().map(AgentLink.Snapshotted::switchState).toList()
+            : null;
     long total = System.nanoTime() - start;
     Manifest m =
         new Manifest(
@@ -123,7 +159,8 @@ public final class Coordinator {
             recording,
             guests,
             channels,
-            switchState);
+            switchState,
+            switchStates);
     Path committed;
     try {
       committed = store.commit(dir, m);

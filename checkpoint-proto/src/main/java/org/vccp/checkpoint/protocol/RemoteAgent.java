@@ -91,6 +91,14 @@ public final class RemoteAgent implements AgentLink {
   }
 
   @Override
+  public long flushLinks(long epoch) throws CheckpointException {
+    return as(
+        call(request(AgentWire.FLUSH, epoch), "prepare", epoch, timeouts.prepare()),
+        Long.class,
+        "prepare");
+  }
+
+  @Override
   public Snapshotted snapshot(long epoch, Path dir) throws CheckpointException {
     ObjectNode req = request(AgentWire.SNAPSHOT, epoch).put("dir", dir.toString());
     return as(call(req, "snapshot", epoch, timeouts.snapshot()), Snapshotted.class, "snapshot");

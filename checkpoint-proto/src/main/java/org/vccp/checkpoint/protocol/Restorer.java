@@ -23,6 +23,11 @@ import org.vccp.vnet.hold.HeldFrame;
  * then hold the guests' ports, start every guest in restore mode and load its image (in parallel),
  * restore the MAC table, load the channel state into the hold queues, continue every guest, and
  * release the holds, which replays the channel state in order before any newer frame.
+ *
+ * <p>A cluster that spans several switches has one restorer per switch, each restoring the guests
+ * on its switch ({@link #restoreAll}): every one loads first ({@link #load}), and only when all
+ * have loaded does any guest continue ({@link #go}), so a restored guest's first frames to a guest
+ * on another switch find that guest's port held, not missing.
  */
 public final class Restorer {
   private final VirtualSwitch sw;
@@ -41,6 +46,33 @@ public final class Restorer {
   /** The restored guests, running, and how long it took. */
   public record Restored(List<Hypervisor> guests, long restoreNs, long replayedFrames) {}
 
+  /** Guests loaded and paused, their ports held with the channel state queued. */
+  public final class Loaded {
+    private final CheckpointStore.Committed checkpoint;
+    private final List<Manifest.Guest> mine;
+    private final List<Hypervisor> started;
+    private final long startNs;
+    private final long replay;
+
+    private Loaded(
+        CheckpointStore.Committed checkpoint,
+        List<Manifest.Guest> mine,
+        List<Hypervisor> started,
+        long startNs,
+        long replay) {
+      this.checkpoint = checkpoint;
+      this.mine = mine;
+      this.started = started;
+      this.startNs = startNs;
+      this.replay = replay;
+    }
+
+    /** Kills what was started and releases the holds; for a restore that goes no further. */
+    public void abandon() {
+      Restorer.this.abandon(mine, started);
+    }
+  }
+
   public Restored restore(CheckpointStore.Committed c) throws CheckpointException {
     return restore(c, () -> {});
   }
@@ -52,14 +84,58 @@ public final class Restorer {
    */
   public Restored restore(CheckpointStore.Committed c, Runnable onVerified)
       throws CheckpointException {
-    long start = System.nanoTime();
+    return restoreAll(List.of(this), c, onVerified).get(0);
+  }
+
+  /**
+   * Restores a checkpoint across several switches: verify, {@link #load} on every restorer, then
+   * {@link #go} on every one. A failure anywhere abandons every restorer's part.
+   */
+  public static List<Restored> restoreAll(
+      List<Restorer> restorers, CheckpointStore.Committed c, Runnable onVerified)
+      throws CheckpointException {
+    Map<String, List<HeldFrame>> channels = verify(c);
+    restorers
+        .get(0)
+        .progress
+        .step(
+            "restore "
+                + c.name()
+                + ": checksums ok, "
+                + c.manifest().guests().size()
+                + " guest(s)");
+    List<List<Manifest.Guest>> parts = new ArrayList<>();
+    for (Restorer r : restorers) {
+      parts.add(r.guestsOnThisSwitch(c, restorers.size() == 1));
+    }
+    onVerified.run();
+    List<Loaded> loaded = new ArrayList<>();
+    try {
+      for (int i = 0; i < restorers.size(); i++) {
+        loaded.add(restorers.get(i).load(c, parts.get(i), channels));
+      }
+      List<Restored> done = new ArrayList<>();
+      for (int i = 0; i < restorers.size(); i++) {
+        done.add(restorers.get(i).go(loaded.get(i)));
+      }
+      return done;
+    } catch (CheckpointException | RuntimeException e) {
+      for (Loaded l : loaded) {
+        l.abandon();
+      }
+      throw e;
+    }
+  }
+
+  /** Checks every checksum and reads every channel file; touches nothing. */
+  private static Map<String, List<HeldFrame>> verify(CheckpointStore.Committed c)
+      throws CheckpointException {
     Manifest m = c.manifest();
-    long epoch = m.epoch();
     Map<String, List<HeldFrame>> channels = new LinkedHashMap<>();
     try {
       CheckpointStore.verify(c);
       for (Manifest.Channel ch : m.channels()) {
-        channels.put(ch.port(), ChannelStateFile.read(c.dir().resolve(ch.file()), epoch));
+        channels.put(ch.port(), ChannelStateFile.read(c.dir().resolve(ch.file()), m.epoch()));
       }
     } catch (CheckpointRefusedException | java.io.IOException e) {
       throw new CheckpointException(
@@ -69,27 +145,58 @@ public final class Restorer {
           "pick an earlier checkpoint (vccp checkpoints); no guest was touched",
           e);
     }
-    for (Manifest.Guest g : m.guests()) {
+    return channels;
+  }
+
+  /**
+   * The checkpoint's guests that belong on this switch: all of them for a one-switch checkpoint
+   * (each must have its port here), else those whose port this switch had at the cut.
+   */
+  private List<Manifest.Guest> guestsOnThisSwitch(CheckpointStore.Committed c, boolean only)
+      throws CheckpointException {
+    Manifest m = c.manifest();
+    List<Manifest.Guest> mine = new ArrayList<>();
+    if (only || m.switchStates() == null) {
+      mine.addAll(m.guests());
+    } else {
+      java.util.Set<String> ports = new java.util.HashSet<>();
+      for (JsonNode flag : switchState(c).path("ports")) {
+        ports.add(flag.asText().split(",", 2)[0]);
+      }
+      for (Manifest.Guest g : m.guests()) {
+        if (ports.contains(g.port())) {
+          mine.add(g);
+        }
+      }
+    }
+    for (Manifest.Guest g : mine) {
       if (sw.port(g.port()) == null) {
         throw new CheckpointException(
             g.name(),
             "verify",
-            "the switch has no port " + g.port(),
+            "switch " + sw.context().name + " has no port " + g.port(),
             "start the cluster's switch with the checkpoint's ports",
             null);
       }
     }
-    progress.step("restore " + c.name() + ": checksums ok, " + m.guests().size() + " guest(s)");
-    onVerified.run();
+    return mine;
+  }
+
+  /** Holds this switch's guest ports, starts and loads its guests, queues their channel state. */
+  private Loaded load(
+      CheckpointStore.Committed c, List<Manifest.Guest> mine, Map<String, List<HeldFrame>> channels)
+      throws CheckpointException {
+    long start = System.nanoTime();
+    long epoch = c.manifest().epoch();
     sw.mark("vccp:mark epoch=" + epoch + " phase=restore");
-    for (Manifest.Guest g : m.guests()) {
+    for (Manifest.Guest g : mine) {
       sw.hold(g.port(), epoch);
     }
     List<Hypervisor> started = new ArrayList<>();
     ExecutorService pool = Executors.newCachedThreadPool();
     try {
       List<Future<Hypervisor>> fs = new ArrayList<>();
-      for (Manifest.Guest g : m.guests()) {
+      for (Manifest.Guest g : mine) {
         fs.add(
             pool.submit(
                 () -> {
@@ -108,7 +215,7 @@ public final class Restorer {
         } catch (java.util.concurrent.ExecutionException e) {
           Throwable cause = e.getCause();
           throw new CheckpointException(
-              m.guests().get(i).name(),
+              mine.get(i).name(),
               "restore",
               "cannot start or load the guest: " + cause.getMessage(),
               "see the guest's QEMU log; the restore was abandoned",
@@ -118,42 +225,16 @@ public final class Restorer {
       progress.step("restore " + c.name() + ": images loaded");
       restoreMacs(c);
       long replay = 0;
-      for (Map.Entry<String, List<HeldFrame>> e : channels.entrySet()) {
-        sw.loadHeldFrames(e.getKey(), e.getValue());
-        replay += e.getValue().size();
-      }
-      for (Hypervisor h : guests) {
-        try {
-          h.cont(settings.qmp());
-        } catch (Exception e) {
-          throw new CheckpointException(
-              h.name(),
-              "restore",
-              "cannot continue the guest: " + e.getMessage(),
-              "see its QEMU log",
-              e);
+      for (Manifest.Guest g : mine) {
+        List<HeldFrame> frames = channels.get(g.port());
+        if (frames != null) {
+          sw.loadHeldFrames(g.port(), frames);
+          replay += frames.size();
         }
       }
-      for (Manifest.Guest g : m.guests()) {
-        sw.release(g.port());
-      }
-      long ns = System.nanoTime() - start;
-      progress.step(
-          String.format(
-              "restore %s: %d guest(s) running, %d frame(s) replayed, %.2f s",
-              c.name(), guests.size(), replay, ns / 1e9));
-      return new Restored(guests, ns, replay);
+      return new Loaded(c, mine, guests, start, replay);
     } catch (CheckpointException | RuntimeException | InterruptedException e) {
-      for (Hypervisor h : started) {
-        h.kill();
-      }
-      for (Manifest.Guest g : m.guests()) {
-        try {
-          sw.release(g.port());
-        } catch (RuntimeException ignored) {
-          // the port may be gone; nothing is held on it then
-        }
-      }
+      abandon(mine, started);
       if (e instanceof CheckpointException ce) {
         throw ce;
       }
@@ -163,21 +244,79 @@ public final class Restorer {
     }
   }
 
-  private void restoreMacs(CheckpointStore.Committed c) {
-    if (c.manifest().switchState() == null) {
-      return;
+  /** Continues every loaded guest, then releases the holds: the channel state replays first. */
+  private Restored go(Loaded l) throws CheckpointException {
+    for (Hypervisor h : l.started) {
+      try {
+        h.cont(settings.qmp());
+      } catch (Exception e) {
+        throw new CheckpointException(
+            h.name(),
+            "restore",
+            "cannot continue the guest: " + e.getMessage(),
+            "see its QEMU log",
+            e);
+      }
+    }
+    for (Manifest.Guest g : l.mine) {
+      sw.release(g.port());
+    }
+    long ns = System.nanoTime() - l.startNs;
+    progress.step(
+        String.format(
+            "restore %s: %d guest(s) running, %d frame(s) replayed, %.2f s",
+            l.checkpoint.name(), l.started.size(), l.replay, ns / 1e9));
+    return new Restored(List.copyOf(l.started), ns, l.replay);
+  }
+
+  private void abandon(List<Manifest.Guest> mine, List<Hypervisor> started) {
+    synchronized (started) {
+      for (Hypervisor h : started) {
+        h.kill();
+      }
+    }
+    for (Manifest.Guest g : mine) {
+      try {
+        sw.release(g.port());
+      } catch (RuntimeException ignored) {
+        // the port may be gone; nothing is held on it then
+      }
+    }
+  }
+
+  /** This switch's state in the checkpoint: its own file when there are several. */
+  private JsonNode switchState(CheckpointStore.Committed c) throws CheckpointException {
+    Manifest m = c.manifest();
+    Manifest.FileRef ref = m.switchState();
+    if (m.switchStates() != null) {
+      String want = Agent.switchStateFile(sw.context().name);
+      ref = m.switchStates().stream().filter(f -> f.file().equals(want)).findFirst().orElse(null);
+      if (ref == null) {
+        throw new CheckpointException(
+            null,
+            "verify",
+            "the checkpoint has no state for switch " + sw.context().name + " (no " + want + ")",
+            "restore on the switches the checkpoint was taken on (same names)",
+            null);
+      }
+    }
+    if (ref == null) {
+      return new ObjectMapper().createObjectNode();
     }
     try {
-      JsonNode state =
-          new ObjectMapper().readTree(c.dir().resolve(c.manifest().switchState().file()).toFile());
-      for (JsonNode mac : state.path("macs")) {
-        String port = mac.path("port").asText();
-        if (sw.port(port) != null && !mac.path("static").asBoolean()) {
-          sw.learnMac(MacAddress.parse(mac.path("mac").asText()), port, mac.path("vlan").asInt(1));
-        }
-      }
+      return new ObjectMapper().readTree(c.dir().resolve(ref.file()).toFile());
     } catch (java.io.IOException e) {
-      throw new CheckpointRefusedException("switch state unreadable: " + e.getMessage());
+      throw new CheckpointException(
+          null, "verify", "switch state unreadable: " + e.getMessage(), null, e);
+    }
+  }
+
+  private void restoreMacs(CheckpointStore.Committed c) throws CheckpointException {
+    for (JsonNode mac : switchState(c).path("macs")) {
+      String port = mac.path("port").asText();
+      if (sw.port(port) != null && !mac.path("static").asBoolean()) {
+        sw.learnMac(MacAddress.parse(mac.path("mac").asText()), port, mac.path("vlan").asInt(1));
+      }
     }
   }
 }

@@ -11,6 +11,8 @@ import java.util.List;
  * @param format always {@link #FORMAT}
  * @param downtimeNs first guest stopped to last guest continued
  * @param recording the switch recording this checkpoint's marks are in, or null
+ * @param switchState the (first) switch's MAC table and ports
+ * @param switchStates every switch's state when the cluster spans several switches, else null
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record Manifest(
@@ -23,7 +25,8 @@ public record Manifest(
     Recording recording,
     List<Guest> guests,
     List<Channel> channels,
-    FileRef switchState) {
+    FileRef switchState,
+    List<FileRef> switchStates) {
   public static final String FORMAT = "vccp-checkpoint/1";
 
   /** The recording (switch name and run id) whose marks describe this checkpoint's cuts. */
@@ -50,7 +53,9 @@ public record Manifest(
     for (Channel c : channels) {
       all.add(new FileRef(c.file(), c.bytes(), c.sha256()));
     }
-    if (switchState != null) {
+    if (switchStates != null) {
+      all.addAll(switchStates);
+    } else if (switchState != null) {
       all.add(switchState);
     }
     return all;

@@ -37,6 +37,7 @@ class CheckpointStoreTest {
             null,
             List.of(new Manifest.Guest("g1", "g1", null, Sha256.ref(dir, "guest-g1.vmstate"))),
             List.of(new Manifest.Channel("g3", ch.file(), 5, ch.bytes(), ch.sha256())),
+            null,
             null);
     store.commit(dir, m);
     return store.open(String.valueOf(epoch));
@@ -93,6 +94,7 @@ class CheckpointStoreTest {
                 new Manifest.Guest(
                     "g1", "g1", null, new Manifest.FileRef("../../etc/passwd", 1, "00"))),
             List.of(),
+            null,
             null);
     assertThatThrownBy(
             () -> CheckpointStore.verify(new CheckpointStore.Committed(c.dir(), foreign)))

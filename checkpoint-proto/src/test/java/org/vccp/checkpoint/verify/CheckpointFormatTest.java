@@ -39,6 +39,7 @@ class CheckpointFormatTest {
             new Manifest.Recording("sw0", "0123456789ab"),
             List.of(),
             List.of(new Manifest.Channel("g1", "channel-g1.pcapng", 2, 120, "x")),
+            null,
             null);
     new ObjectMapper().writeValue(dir.resolve("MANIFEST.json").toFile(), m);
 

@@ -234,7 +234,7 @@ public final class Cluster implements AutoCloseable {
           SimGuestOptions.builder(g.name)
               .qmp(dir.resolve(g.name + ".qmp"))
               .netdev(StreamSocket.unix(guestSocket(g.name), false))
-              .mac(NicSpec.localMac(index + 1))
+              .mac(ClusterSpec.mac(g, index))
               .ip(g.ip.substring(0, g.ip.indexOf('/')))
               .peer(g.peer)
               .workload(ClusterSpec.simWorkload(g))
@@ -279,7 +279,7 @@ public final class Cluster implements AutoCloseable {
         .params(p.build())
         .nic(
             NicSpec.stream(
-                "n0", NicSpec.localMac(index + 1), StreamSocket.unix(guestSocket(g.name), false)))
+                "n0", ClusterSpec.mac(g, index), StreamSocket.unix(guestSocket(g.name), false)))
         .runDir(runDir.resolve(g.name))
         .build();
   }
@@ -364,6 +364,38 @@ public final class Cluster implements AutoCloseable {
     }
     guests = List.copyOf(restored);
     return r;
+  }
+
+  /**
+   * Restores a checkpoint taken across several clusters' switches (one coordinator, one agent per
+   * switch): every cluster loads its own guests with their ports held, and only then does any guest
+   * continue (Restorer#restoreAll). Running guests of every cluster are killed once the whole
+   * checkpoint has verified.
+   */
+  public static List<Restorer.Restored> restoreAcross(
+      List<Cluster> clusters, CheckpointStore.Committed c, Consumer<String> out)
+      throws CheckpointException {
+    for (Cluster cl : clusters) {
+      cl.progress = out;
+    }
+    List<Restorer.Restored> parts =
+        Restorer.restoreAll(
+            clusters.stream().map(cl -> cl.restorer).toList(),
+            c,
+            () -> clusters.forEach(Cluster::killGuests));
+    for (int i = 0; i < clusters.size(); i++) {
+      List<QmpHypervisor> restored = new ArrayList<>();
+      for (Hypervisor h : parts.get(i).guests()) {
+        restored.add((QmpHypervisor) h);
+      }
+      clusters.get(i).guests = List.copyOf(restored);
+    }
+    return parts;
+  }
+
+  /** This cluster's checkpoint agent, for a coordinator that spans several clusters. */
+  public AgentLink agentLink() {
+    return agent;
   }
 
   private void registerControl() {

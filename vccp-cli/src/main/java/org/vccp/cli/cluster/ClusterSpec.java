@@ -27,6 +27,9 @@ import org.vccp.qemu.sim.SimWorkloadKind;
  *   - {name: g2, ip: 10.0.0.2/24, peer: 10.0.0.1, workloads: [udp-seq-recv, udp-seq-send], rate: 200, count: 100000}
  * </pre>
  *
+ * <p>A guest may name its MAC ({@code mac: 52:54:00:12:34:56}); guests on different switches of one
+ * cluster must not share one.
+ *
  * <p>A simulated guest ({@code vccp sim-guest}) runs one workload: {@code sim_workload} if the
  * guest names one, else the one of {@code udp-seq-send}, {@code udp-seq-recv}, {@code echo} in its
  * {@code workloads} (none: {@code idle}; several: the guest must say which with {@code
@@ -78,6 +81,13 @@ public final class ClusterSpec {
     public String name;
     public String ip;
     public String peer;
+
+    /**
+     * The NIC's MAC; default {@code 52:54:00:00:00:NN} by the guest's place in the file. Give each
+     * guest its own when a cluster spans several switches (several cluster files).
+     */
+    public String mac;
+
     public List<String> workloads = new ArrayList<>(List.of("idle"));
     public Integer count;
     public Integer rate;
@@ -198,5 +208,14 @@ public final class ClusterSpec {
 
   private static String firstLine(String s) {
     return s == null ? "" : s.lines().findFirst().orElse("");
+  }
+
+  /** The MAC of the {@code index}-th guest (0-based): its own, else numbered by its place. */
+  public static String mac(Guest g, int index) {
+    if (g.mac == null) {
+      return org.vccp.qemu.guest.NicSpec.localMac(index + 1);
+    }
+    org.vccp.vnet.frame.MacAddress.parse(g.mac);
+    return g.mac;
   }
 }
