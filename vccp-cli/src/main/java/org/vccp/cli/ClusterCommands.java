@@ -4,7 +4,18 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.Callable;
+import org.vccp.checkpoint.protocol.AgentLink;
+import org.vccp.checkpoint.protocol.AgentToken;
+import org.vccp.checkpoint.protocol.CheckpointException;
+import org.vccp.checkpoint.protocol.CheckpointResult;
+import org.vccp.checkpoint.protocol.Coordinator;
+import org.vccp.checkpoint.protocol.LinkFlush;
+import org.vccp.checkpoint.protocol.ProtocolSettings;
+import org.vccp.checkpoint.protocol.RemoteAgent;
+import org.vccp.checkpoint.store.CheckpointStore;
 import org.vccp.cli.cluster.Cluster;
 import org.vccp.cli.cluster.ClusterSpec;
 import org.vccp.vnet.control.ControlClient;
@@ -45,6 +56,80 @@ final class ClusterCommands {
                 + socket()
                 + "); start one with vccp cluster up FILE");
       }
+    }
+  }
+
+  /**
+   * A cluster that spans several hosts: this process coordinates their agents directly (each host
+   * runs {@code vccp cluster up} with {@code agent: {listen, token_file}}).
+   */
+  static class Hosts {
+    @Option(
+        names = "--agent",
+        paramLabel = "HOST:PORT",
+        description =
+            "Coordinate this host's checkpoint agent directly (repeat for every host of a"
+                + " cluster that spans several); needs --token-file and --store.")
+    List<String> agents = new ArrayList<>();
+
+    @Option(
+        names = "--token-file",
+        paramLabel = "FILE",
+        description = "The agents' shared secret (their cluster files' agent.token_file).")
+    Path tokenFile;
+
+    @Option(
+        names = "--store",
+        paramLabel = "DIR",
+        description = "The checkpoint store: one directory at this same path on every host.")
+    Path store;
+
+    boolean given() {
+      return !agents.isEmpty();
+    }
+
+    CheckpointStore store() {
+      if (store == null) {
+        throw new IllegalArgumentException(
+            "--agent needs --store DIR: the checkpoint store, at the same path on every host");
+      }
+      return new CheckpointStore(store.toAbsolutePath());
+    }
+
+    /** Connected agents, in the order given; the caller closes them. */
+    List<RemoteAgent> connect() throws CheckpointException {
+      if (tokenFile == null) {
+        throw new IllegalArgumentException(
+            "--agent needs --token-file FILE: the secret in the agents' agent.token_file");
+      }
+      AgentToken token;
+      try {
+        token = AgentToken.read(tokenFile);
+      } catch (java.io.IOException e) {
+        throw new IllegalArgumentException(e.getMessage(), e);
+      }
+      List<RemoteAgent> out = new ArrayList<>();
+      try {
+        for (String a : agents) {
+          int colon = a.lastIndexOf(':');
+          if (colon <= 0 || !a.substring(colon + 1).matches("\\d{1,5}")) {
+            throw new IllegalArgumentException(
+                "--agent " + a + " is not HOST:PORT (e.g. 10.1.0.7:7070)");
+          }
+          RemoteAgent r =
+              new RemoteAgent(
+                  a.substring(0, colon),
+                  Integer.parseInt(a.substring(colon + 1)),
+                  token,
+                  RemoteAgent.Timeouts.of(ProtocolSettings.DEFAULTS));
+          out.add(r);
+          r.connect();
+        }
+      } catch (CheckpointException | RuntimeException e) {
+        out.forEach(RemoteAgent::close);
+        throw e;
+      }
+      return out;
     }
   }
 
@@ -122,12 +207,14 @@ final class ClusterCommands {
       name = "checkpoint",
       mixinStandardHelpOptions = true,
       description = {
-        "Take a globally consistent checkpoint of a running cluster now, or periodically.",
+        "Take a globally consistent checkpoint of a running cluster now, or periodically;",
+        "with --agent (repeated), of a cluster across several hosts.",
         "Every guest is paused only for the cut (downtime is printed); a failed checkpoint",
         "leaves every guest running and earlier checkpoints untouched."
       })
   static final class Checkpoint implements Callable<Integer> {
     @picocli.CommandLine.Mixin Target target = new Target();
+    @picocli.CommandLine.Mixin Hosts hosts = new Hosts();
 
     @Option(
         names = "--every",
@@ -144,9 +231,16 @@ final class ClusterCommands {
             "Stop/save/cont without the hold gate (loses frames at restore; for comparison only).")
     boolean naive;
 
+    private int acrossHosts(Duration period) throws Exception {
+      return checkpointAcrossHosts(hosts, period, keep, naive);
+    }
+
     @Override
     public Integer call() throws Exception {
       Duration period = every == null ? null : parseDuration(every);
+      if (hosts.given()) {
+        return acrossHosts(period);
+      }
       try (ControlClient c = target.connect()) {
         while (true) {
           ObjectNode req = c.json().createObjectNode().put("cmd", "checkpoint").put("naive", naive);
@@ -173,6 +267,41 @@ final class ClusterCommands {
     }
   }
 
+  /** The coordinator in this process, over every --agent. */
+  private static int checkpointAcrossHosts(
+      Hosts hosts, Duration period, Integer keep, boolean naive) throws Exception {
+    CheckpointStore store = hosts.store();
+    List<RemoteAgent> agents = hosts.connect();
+    try {
+      Coordinator coordinator =
+          new Coordinator(
+              store, List.<AgentLink>copyOf(agents), null, line -> System.out.println("  " + line));
+      while (true) {
+        CheckpointResult r = naive ? coordinator.naiveCheckpoint() : coordinator.checkpoint();
+        System.out.printf(
+            "vccp checkpoint: %s committed across %d host(s) — downtime %.0f ms, total %.0f ms,"
+                + " %d held frame(s), %d MiB%n",
+            r.dir().getFileName(),
+            agents.size(),
+            r.downtimeNs() / 1e6,
+            r.totalNs() / 1e6,
+            r.heldFrames(),
+            r.imageBytes() >> 20);
+        if (keep != null) {
+          for (String removed : store.retain(keep)) {
+            System.out.println("vccp checkpoint: removed " + removed);
+          }
+        }
+        if (period == null) {
+          return 0;
+        }
+        Thread.sleep(period.toMillis());
+      }
+    } finally {
+      agents.forEach(RemoteAgent::close);
+    }
+  }
+
   static Duration parseDuration(String s) {
     var m = java.util.regex.Pattern.compile("(\\d+)(ms|s|m|h)").matcher(s.trim());
     if (!m.matches()) {
@@ -195,10 +324,29 @@ final class ClusterCommands {
   static final class Checkpoints implements Callable<Integer> {
     @picocli.CommandLine.Mixin Target target = new Target();
 
+    @Option(
+        names = "--store",
+        paramLabel = "DIR",
+        description = "List this checkpoint store directly instead of asking a running cluster.")
+    Path store;
+
     @Override
     public Integer call() throws Exception {
+      if (store != null) {
+        print(
+            Cluster.checkpointList(
+                new com.fasterxml.jackson.databind.ObjectMapper(),
+                new CheckpointStore(store.toAbsolutePath())));
+        return 0;
+      }
       try (ControlClient c = target.connect()) {
-        JsonNode r = request(c, c.json().createObjectNode().put("cmd", "checkpoints"));
+        print(request(c, c.json().createObjectNode().put("cmd", "checkpoints")));
+      }
+      return 0;
+    }
+
+    private static void print(JsonNode r) {
+      {
         System.out.printf(
             "%-12s %-6s %-15s %-32s %-7s %10s %12s%n",
             "NAME", "EPOCH", "MODE", "CREATED", "GUESTS", "MiB", "DOWNTIME_ms");
@@ -214,7 +362,6 @@ final class ClusterCommands {
               k.path("downtime_ms").asDouble());
         }
       }
-      return 0;
     }
   }
 
@@ -222,11 +369,13 @@ final class ClusterCommands {
       name = "restore",
       mixinStandardHelpOptions = true,
       description = {
-        "Restore every guest of a running cluster from a checkpoint (default: the latest).",
+        "Restore every guest of a running cluster from a checkpoint (default: the latest);",
+        "with --agent (repeated), of a cluster across several hosts.",
         "Checksums are verified before any guest is touched; held frames are replayed in order."
       })
   static final class Restore implements Callable<Integer> {
     @picocli.CommandLine.Mixin Target target = new Target();
+    @picocli.CommandLine.Mixin Hosts hosts = new Hosts();
 
     @Parameters(
         arity = "0..1",
@@ -236,6 +385,9 @@ final class ClusterCommands {
 
     @Override
     public Integer call() throws Exception {
+      if (hosts.given()) {
+        return acrossHosts();
+      }
       try (ControlClient c = target.connect()) {
         ObjectNode req = c.json().createObjectNode().put("cmd", "restore");
         if (checkpoint != null) {
@@ -249,6 +401,68 @@ final class ClusterCommands {
             r.path("replayed_frames").asLong());
       }
       return 0;
+    }
+
+    /**
+     * Verifies here, then has every host load its part (guests paused, ports held), and only then
+     * continues them all; a failure anywhere abandons every host's part.
+     */
+    private int acrossHosts() throws Exception {
+      long start = System.nanoTime();
+      CheckpointStore store = hosts.store();
+      CheckpointStore.Committed c =
+          checkpoint != null
+              ? store.open(checkpoint)
+              : store
+                  .latest()
+                  .orElseThrow(
+                      () ->
+                          new IllegalArgumentException(
+                              "no committed checkpoint in " + store.root()));
+      CheckpointStore.verify(c);
+      System.out.println("  restore " + c.name() + ": checksums ok here");
+      List<RemoteAgent> agents = hosts.connect();
+      try {
+        int guests = 0;
+        try {
+          for (RemoteAgent a : agents) {
+            List<String> loaded = a.restoreLoad(c.dir());
+            System.out.println("  " + a.host() + ": loaded " + String.join(", ", loaded));
+            guests += loaded.size();
+          }
+        } catch (CheckpointException | RuntimeException e) {
+          agents.forEach(RemoteAgent::restoreAbandon);
+          throw e;
+        }
+        try {
+          LinkFlush.untilStable(
+              () -> {
+                long total = 0;
+                for (RemoteAgent a : agents) {
+                  total += a.restoreFence();
+                }
+                return total;
+              },
+              "restore");
+          for (RemoteAgent a : agents) {
+            a.restoreSettle();
+          }
+        } catch (CheckpointException | RuntimeException e) {
+          agents.forEach(RemoteAgent::restoreAbandon);
+          throw e;
+        }
+        long replayed = 0;
+        for (RemoteAgent a : agents) {
+          replayed += a.restoreGo();
+        }
+        System.out.printf(
+            "vccp restore: %d guest(s) on %d host(s) running again after %.2f s; %d held frame(s)"
+                + " replayed%n",
+            guests, agents.size(), (System.nanoTime() - start) / 1e9, replayed);
+        return 0;
+      } finally {
+        agents.forEach(RemoteAgent::close);
+      }
     }
   }
 }

@@ -268,6 +268,17 @@ public final class VirtualSwitch implements AutoCloseable {
     return get(f, "read held frames of " + port);
   }
 
+  /**
+   * Drops what a held port has queued so far (frames from a timeline that a restore abandons, e.g.
+   * still on an inter-switch link when the guests were killed). Returns how many.
+   */
+  public long discardHeldFrames(String port) {
+    Port p = existing(port);
+    CompletableFuture<Long> f = new CompletableFuture<>();
+    publish(new SwitchCommand.DiscardHeld(p.id(), f));
+    return get(f, "discard held frames of " + port);
+  }
+
   /** Appends channel state to a held port's queue; it is written (replayed) on release. */
   public void loadHeldFrames(String port, List<org.vccp.vnet.hold.HeldFrame> frames) {
     Port p = existing(port);

@@ -270,39 +270,7 @@ public final class Agent implements AgentLink {
       for (Hypervisor g : stopped) {
         guestPorts.add(g.port());
       }
-      long moved = 0;
-      for (Port p : sw.ports()) {
-        if (guestPorts.contains(p.name())) {
-          continue;
-        }
-        long deadline = System.nanoTime() + settings.drain().toNanos();
-        long unsent;
-        while ((unsent = p.unsentBytes()) > 0) {
-          if (System.nanoTime() > deadline) {
-            throw new CheckpointException(
-                null,
-                "prepare",
-                "link port "
-                    + p.name()
-                    + " did not send "
-                    + unsent
-                    + " bytes within "
-                    + settings.drain().toMillis()
-                    + " ms",
-                "check the switch it leads to; the epoch was abandoned and every guest resumed",
-                null);
-          }
-          sleepMillis(1);
-        }
-        try {
-          p.syncIngress().get(settings.qmp().toMillis(), TimeUnit.MILLISECONDS);
-        } catch (Exception ex) {
-          throw new CheckpointException(
-              null, "prepare", "link port " + p.name() + " did not settle", null, ex);
-        }
-        moved += p.counters().get(PortCounter.RX_FRAMES) + p.counters().get(PortCounter.TX_FRAMES);
-      }
-      return moved;
+      return LinkFlush.round(sw, guestPorts, settings, "prepare");
     } finally {
       if (active) {
         armSilenceTimer(e);

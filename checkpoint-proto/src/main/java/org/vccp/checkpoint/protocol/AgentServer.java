@@ -40,20 +40,31 @@ public final class AgentServer implements AutoCloseable {
   private static final long HELLO_TIMEOUT_MS = 10_000;
 
   private final Agent agent;
+  private final RestoreTarget restore;
   private final AgentToken token;
   private final EventLoopGroup loop = AgentWire.eventLoop("vccp-agent-net");
   private final ChannelGroup connections = new DefaultChannelGroup(GlobalEventExecutor.INSTANCE);
   private final AtomicBoolean closed = new AtomicBoolean();
   private Channel server;
 
-  private AgentServer(Agent agent, AgentToken token) {
+  private AgentServer(Agent agent, RestoreTarget restore, AgentToken token) {
     this.agent = agent;
+    this.restore = restore;
     this.token = token;
   }
 
   /** Listens on {@code listen} (port 0 picks a free one; see {@link #address()}). */
   public static AgentServer start(Agent agent, InetSocketAddress listen, AgentToken token) {
-    AgentServer s = new AgentServer(agent, token);
+    return start(agent, null, listen, token);
+  }
+
+  /**
+   * Listens on {@code listen}, also serving restores through {@code restore} (null: this agent
+   * refuses them).
+   */
+  public static AgentServer start(
+      Agent agent, RestoreTarget restore, InetSocketAddress listen, AgentToken token) {
+    AgentServer s = new AgentServer(agent, restore, token);
     ChannelFuture f =
         new ServerBootstrap()
             .group(s.loop)
@@ -214,9 +225,31 @@ public final class AgentServer implements AutoCloseable {
             agent.mark(text);
             result = null;
           }
+          case AgentWire.RESTORE_LOAD -> {
+            String dir = AgentWire.text(req, "dir");
+            if (dir == null || dir.isEmpty()) {
+              throw new IllegalArgumentException("restore-load needs \"dir\": the checkpoint");
+            }
+            result = AgentWire.JSON.valueToTree(restoreTarget().restoreLoad(Path.of(dir)));
+          }
+          case AgentWire.RESTORE_FENCE ->
+              result = AgentWire.JSON.valueToTree(restoreTarget().restoreFence());
+          case AgentWire.RESTORE_SETTLE -> {
+            restoreTarget().restoreSettle();
+            result = null;
+          }
+          case AgentWire.RESTORE_GO ->
+              result = AgentWire.JSON.valueToTree(restoreTarget().restoreGo());
+          case AgentWire.RESTORE_ABANDON -> {
+            restoreTarget().restoreAbandon();
+            result = null;
+          }
           default ->
               throw new IllegalArgumentException(
-                  "unknown op '" + op + "'; known: hello, prepare, snapshot, resume, abort, mark");
+                  "unknown op '"
+                      + op
+                      + "'; known: hello, prepare, flush, snapshot, resume, abort, mark,"
+                      + " restore-load, restore-fence, restore-settle, restore-go, restore-abandon");
         }
         return AgentWire.ok(id, result);
       } catch (CheckpointException e) {
@@ -227,6 +260,14 @@ public final class AgentServer implements AutoCloseable {
         LOG.error("agent {}: {} failed", agent.host(), op, e);
         return AgentWire.error(id, AgentWire.INTERNAL, op + ": " + e);
       }
+    }
+
+    private RestoreTarget restoreTarget() {
+      if (restore == null) {
+        throw new IllegalArgumentException(
+            "agent " + agent.host() + " does not serve restores (no cluster behind it)");
+      }
+      return restore;
     }
 
     private long epoch(JsonNode req) {

@@ -39,6 +39,11 @@ final class AgentWire {
   static final String RESUME = "resume";
   static final String ABORT = "abort";
   static final String MARK = "mark";
+  static final String RESTORE_LOAD = "restore-load";
+  static final String RESTORE_FENCE = "restore-fence";
+  static final String RESTORE_SETTLE = "restore-settle";
+  static final String RESTORE_GO = "restore-go";
+  static final String RESTORE_ABANDON = "restore-abandon";
 
   /** Error kinds. */
   static final String AUTH = "auth";

@@ -54,28 +54,16 @@ public final class Coordinator {
    * several switches, one per round).
    */
   private void flushLinks(long epoch) throws CheckpointException {
-    long previous = -1;
-    for (int round = 1; round <= MAX_FLUSH_ROUNDS; round++) {
-      long total = 0;
-      for (AgentLink a : agents) {
-        total += a.flushLinks(epoch);
-      }
-      if (total == previous) {
-        return;
-      }
-      previous = total;
-    }
-    throw new CheckpointException(
-        null,
-        "prepare",
-        "frames kept moving between switches after every guest stopped ("
-            + MAX_FLUSH_ROUNDS
-            + " flush rounds)",
-        "a switch may be forwarding traffic from outside the cluster; the epoch was abandoned",
-        null);
+    LinkFlush.untilStable(
+        () -> {
+          long total = 0;
+          for (AgentLink a : agents) {
+            total += a.flushLinks(epoch);
+          }
+          return total;
+        },
+        "prepare");
   }
-
-  private static final int MAX_FLUSH_ROUNDS = 16;
 
   private CheckpointResult run(boolean naive) throws CheckpointException {
     long start = System.nanoTime();

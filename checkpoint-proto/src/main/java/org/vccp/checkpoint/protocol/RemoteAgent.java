@@ -15,6 +15,7 @@ import io.netty.channel.epoll.EpollSocketChannel;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -108,6 +109,43 @@ public final class RemoteAgent implements AgentLink {
   public Resumed resume(long epoch) throws CheckpointException {
     ObjectNode req = request(AgentWire.RESUME, epoch);
     return as(call(req, "resume", epoch, timeouts.control()), Resumed.class, "resume");
+  }
+
+  /** {@link RestoreTarget#restoreLoad} on the agent's host ({@code dir} is a path there). */
+  public List<String> restoreLoad(Path dir) throws CheckpointException {
+    JsonNode r =
+        call(
+            request(AgentWire.RESTORE_LOAD, -1).put("dir", dir.toString()),
+            "restore",
+            -1,
+            timeouts.snapshot());
+    List<String> names = new java.util.ArrayList<>();
+    r.forEach(n -> names.add(n.asText()));
+    return names;
+  }
+
+  /** {@link RestoreTarget#restoreFence} on the agent's host. */
+  public long restoreFence() throws CheckpointException {
+    return call(request(AgentWire.RESTORE_FENCE, -1), "restore", -1, timeouts.prepare()).asLong();
+  }
+
+  /** {@link RestoreTarget#restoreSettle} on the agent's host. */
+  public void restoreSettle() throws CheckpointException {
+    call(request(AgentWire.RESTORE_SETTLE, -1), "restore", -1, timeouts.control());
+  }
+
+  /** {@link RestoreTarget#restoreGo} on the agent's host; returns the frames replayed. */
+  public long restoreGo() throws CheckpointException {
+    return call(request(AgentWire.RESTORE_GO, -1), "restore", -1, timeouts.prepare()).asLong();
+  }
+
+  /** {@link RestoreTarget#restoreAbandon} on the agent's host; never throws. */
+  public void restoreAbandon() {
+    try {
+      call(request(AgentWire.RESTORE_ABANDON, -1), "restore", -1, timeouts.control());
+    } catch (CheckpointException e) {
+      LOG.warn("cannot abandon the restore on agent {}: {}", address, e.getMessage());
+    }
   }
 
   @Override

@@ -52,19 +52,25 @@ public final class Restorer {
     private final List<Manifest.Guest> mine;
     private final List<Hypervisor> started;
     private final long startNs;
-    private final long replay;
+    private final Map<String, List<HeldFrame>> channels;
+    private long replay;
 
     private Loaded(
         CheckpointStore.Committed checkpoint,
         List<Manifest.Guest> mine,
         List<Hypervisor> started,
         long startNs,
-        long replay) {
+        Map<String, List<HeldFrame>> channels) {
       this.checkpoint = checkpoint;
       this.mine = mine;
       this.started = started;
       this.startNs = startNs;
-      this.replay = replay;
+      this.channels = channels;
+    }
+
+    /** Names of the guests loaded. */
+    public List<String> guestNames() {
+      return mine.stream().map(Manifest.Guest::name).toList();
     }
 
     /** Kills what was started and releases the holds; for a restore that goes no further. */
@@ -114,6 +120,20 @@ public final class Restorer {
       for (int i = 0; i < restorers.size(); i++) {
         loaded.add(restorers.get(i).load(c, parts.get(i), channels));
       }
+      if (restorers.size() > 1) {
+        LinkFlush.untilStable(
+            () -> {
+              long total = 0;
+              for (int i = 0; i < restorers.size(); i++) {
+                total += restorers.get(i).fence(loaded.get(i));
+              }
+              return total;
+            },
+            "restore");
+      }
+      for (int i = 0; i < restorers.size(); i++) {
+        restorers.get(i).settle(loaded.get(i));
+      }
       List<Restored> done = new ArrayList<>();
       for (int i = 0; i < restorers.size(); i++) {
         done.add(restorers.get(i).go(loaded.get(i)));
@@ -125,6 +145,62 @@ public final class Restorer {
       }
       throw e;
     }
+  }
+
+  /**
+   * This switch's part of a restore that another host coordinates ({@link RestoreTarget}): verify
+   * the checkpoint, run {@code onVerified}, then hold, start and load the guests whose ports this
+   * switch had at the cut. Then {@link #fence} (rounds), {@link #settle} and {@link #go} on every
+   * switch in turn, or {@link Loaded#abandon}.
+   */
+  public Loaded load(CheckpointStore.Committed c, Runnable onVerified) throws CheckpointException {
+    Map<String, List<HeldFrame>> channels = verify(c);
+    List<Manifest.Guest> mine = guestsOnThisSwitch(c, false);
+    progress.step("restore " + c.name() + ": checksums ok, " + mine.size() + " guest(s) here");
+    onVerified.run();
+    return load(c, mine, channels);
+  }
+
+  /**
+   * One round of flushing this switch's links while every guest of the cluster is dead or loaded
+   * and paused: whatever still arrives is from the abandoned timeline, and {@link #settle} drops
+   * it. Repeat on every switch until the totals stop changing.
+   *
+   * @return the links' frame counters after the round
+   */
+  public long fence(Loaded l) throws CheckpointException {
+    return LinkFlush.round(sw, ports(l), settings, "restore");
+  }
+
+  /**
+   * Drops what the held guest ports queued since the restore began (frames of the abandoned
+   * timeline) and queues the checkpoint's channel state in their place. Every switch settles before
+   * any guest continues.
+   */
+  public void settle(Loaded l) {
+    long stale = 0;
+    long replay = 0;
+    for (Manifest.Guest g : l.mine) {
+      stale += sw.discardHeldFrames(g.port());
+      List<HeldFrame> frames = l.channels.get(g.port());
+      if (frames != null) {
+        sw.loadHeldFrames(g.port(), frames);
+        replay += frames.size();
+      }
+    }
+    l.replay = replay;
+    if (stale > 0) {
+      progress.step(
+          "restore " + l.checkpoint.name() + ": dropped " + stale + " frame(s) of the old run");
+    }
+  }
+
+  private static java.util.Set<String> ports(Loaded l) {
+    java.util.Set<String> out = new java.util.HashSet<>();
+    for (Manifest.Guest g : l.mine) {
+      out.add(g.port());
+    }
+    return out;
   }
 
   /** Checks every checksum and reads every channel file; touches nothing. */
@@ -224,15 +300,7 @@ public final class Restorer {
       }
       progress.step("restore " + c.name() + ": images loaded");
       restoreMacs(c);
-      long replay = 0;
-      for (Manifest.Guest g : mine) {
-        List<HeldFrame> frames = channels.get(g.port());
-        if (frames != null) {
-          sw.loadHeldFrames(g.port(), frames);
-          replay += frames.size();
-        }
-      }
-      return new Loaded(c, mine, guests, start, replay);
+      return new Loaded(c, mine, guests, start, channels);
     } catch (CheckpointException | RuntimeException | InterruptedException e) {
       abandon(mine, started);
       if (e instanceof CheckpointException ce) {
@@ -245,7 +313,7 @@ public final class Restorer {
   }
 
   /** Continues every loaded guest, then releases the holds: the channel state replays first. */
-  private Restored go(Loaded l) throws CheckpointException {
+  public Restored go(Loaded l) throws CheckpointException {
     for (Hypervisor h : l.started) {
       try {
         h.cont(settings.qmp());

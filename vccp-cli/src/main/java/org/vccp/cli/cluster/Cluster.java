@@ -24,6 +24,7 @@ import org.vccp.checkpoint.protocol.Coordinator;
 import org.vccp.checkpoint.protocol.Hypervisor;
 import org.vccp.checkpoint.protocol.Progress;
 import org.vccp.checkpoint.protocol.ProtocolSettings;
+import org.vccp.checkpoint.protocol.RestoreTarget;
 import org.vccp.checkpoint.protocol.Restorer;
 import org.vccp.checkpoint.store.CheckpointStore;
 import org.vccp.checkpoint.store.Manifest;
@@ -55,7 +56,7 @@ import org.vccp.vnet.record.RecordingStatus;
  * answers {@code checkpoint}, {@code checkpoints}, {@code restore}, {@code guests} and {@code
  * down}, so {@code vccp checkpoint} and friends work from another shell.
  */
-public final class Cluster implements AutoCloseable {
+public final class Cluster implements AutoCloseable, RestoreTarget {
   private static final Duration BOOT = Duration.ofSeconds(120);
 
   private final ClusterSpec spec;
@@ -127,7 +128,7 @@ public final class Cluster implements AutoCloseable {
       throw new IllegalArgumentException(e.getMessage(), e);
     }
     AgentServer s =
-        AgentServer.start(agent, new java.net.InetSocketAddress(a.host(), a.port()), token);
+        AgentServer.start(agent, this, new java.net.InetSocketAddress(a.host(), a.port()), token);
     progress.accept("checkpoint agent listening for coordinators on " + a.listen);
     return s;
   }
@@ -391,6 +392,78 @@ public final class Cluster implements AutoCloseable {
       clusters.get(i).guests = List.copyOf(restored);
     }
     return parts;
+  }
+
+  private Restorer.Loaded pendingRestore;
+
+  @Override
+  public synchronized List<String> restoreLoad(Path checkpointDir) throws CheckpointException {
+    if (pendingRestore != null) {
+      pendingRestore.abandon();
+      pendingRestore = null;
+    }
+    CheckpointStore.Committed c;
+    try {
+      c = store.open(checkpointDir.toAbsolutePath().toString());
+    } catch (java.io.IOException | RuntimeException e) {
+      throw new CheckpointException(
+          null,
+          "verify",
+          "cannot open checkpoint " + checkpointDir + ": " + e.getMessage(),
+          "the coordinator's store must be at the same path on every host (a shared file system)",
+          e);
+    }
+    pendingRestore = restorer.load(c, this::killGuests);
+    return pendingRestore.guestNames();
+  }
+
+  @Override
+  public synchronized long restoreFence() throws CheckpointException {
+    return restorer.fence(loaded());
+  }
+
+  @Override
+  public synchronized void restoreSettle() throws CheckpointException {
+    restorer.settle(loaded());
+  }
+
+  private Restorer.Loaded loaded() throws CheckpointException {
+    if (pendingRestore == null) {
+      throw new CheckpointException(
+          null, "restore", "nothing is loaded on this host", "send restore-load first", null);
+    }
+    return pendingRestore;
+  }
+
+  @Override
+  public synchronized long restoreGo() throws CheckpointException {
+    if (pendingRestore == null) {
+      throw new CheckpointException(
+          null, "restore", "nothing is loaded on this host", "send restore-load first", null);
+    }
+    Restorer.Loaded l = pendingRestore;
+    pendingRestore = null;
+    Restorer.Restored r;
+    try {
+      r = restorer.go(l);
+    } catch (CheckpointException e) {
+      l.abandon();
+      throw e;
+    }
+    List<QmpHypervisor> restored = new ArrayList<>();
+    for (Hypervisor h : r.guests()) {
+      restored.add((QmpHypervisor) h);
+    }
+    guests = List.copyOf(restored);
+    return r.replayedFrames();
+  }
+
+  @Override
+  public synchronized void restoreAbandon() {
+    if (pendingRestore != null) {
+      pendingRestore.abandon();
+      pendingRestore = null;
+    }
   }
 
   /** This cluster's checkpoint agent, for a coordinator that spans several clusters. */

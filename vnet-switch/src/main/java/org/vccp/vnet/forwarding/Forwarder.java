@@ -394,6 +394,13 @@ public final class Forwarder implements EventHandler<FrameSlot> {
         holds[c.portId()].add(f);
       }
       c.done().complete(null);
+    } else if (command instanceof SwitchCommand.DiscardHeld c) {
+      org.vccp.vnet.hold.HoldQueue q = holds[c.portId()];
+      long n = 0;
+      while (q != null && q.poll() != null) {
+        n++;
+      }
+      c.done().complete(n);
     } else if (command instanceof SwitchCommand.ListMacs c) {
       c.result().complete(macs.entries(clock.nanoTime()));
     }

@@ -65,6 +65,12 @@ public sealed interface SwitchCommand {
       int portId, List<org.vccp.vnet.hold.HeldFrame> frames, CompletableFuture<Void> done)
       implements SwitchCommand {}
 
+  /**
+   * Drops everything a held port has queued (frames of a timeline a restore abandons); completes
+   * with how many.
+   */
+  record DiscardHeld(int portId, CompletableFuture<Long> done) implements SwitchCommand {}
+
   /** Learns a MAC entry as if a frame from it had just arrived (restoring a MAC table). */
   record LearnMac(int vlan, long mac, int portId, CompletableFuture<Void> done)
       implements SwitchCommand {}
