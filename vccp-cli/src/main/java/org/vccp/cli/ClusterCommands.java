@@ -303,18 +303,11 @@ final class ClusterCommands {
   }
 
   static Duration parseDuration(String s) {
-    var m = java.util.regex.Pattern.compile("(\\d+)(ms|s|m|h)").matcher(s.trim());
-    if (!m.matches()) {
-      throw new IllegalArgumentException(
-          "'" + s + "' is not a duration; use e.g. 500ms, 60s, 5m, 1h");
+    Duration d = org.vccp.vnet.port.Sizes.parseDuration(s, "--every");
+    if (d.isZero()) {
+      throw new IllegalArgumentException("--every " + s + ": must be positive");
     }
-    long n = Long.parseLong(m.group(1));
-    return switch (m.group(2)) {
-      case "ms" -> Duration.ofMillis(n);
-      case "s" -> Duration.ofSeconds(n);
-      case "m" -> Duration.ofMinutes(n);
-      default -> Duration.ofHours(n);
-    };
+    return d;
   }
 
   @Command(

@@ -5,8 +5,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.vccp.checkpoint.verify.Verifier;
 import org.vccp.checkpoint.verify.VerifyContext;
 import org.vccp.checkpoint.verify.VerifyReport;
@@ -119,25 +117,8 @@ final class VerifyCommand implements Callable<Integer> {
     return report.exitStatus();
   }
 
-  private static final Pattern DURATION = Pattern.compile("(\\d+(?:\\.\\d+)?)(ns|us|ms|s|m|h)");
-
   /** {@code 500ms}, {@code 1.5s}, {@code 2m}, {@code 250us}, {@code 100ns}, {@code 1h}. */
   static long parseDurationNs(String text, String option) {
-    Matcher m = DURATION.matcher(text.trim());
-    if (!m.matches()) {
-      throw new IllegalArgumentException(
-          option + " " + text + ": expected a duration like 500ms, 1s, 2m");
-    }
-    double v = Double.parseDouble(m.group(1));
-    double unit =
-        switch (m.group(2)) {
-          case "ns" -> 1;
-          case "us" -> 1e3;
-          case "ms" -> 1e6;
-          case "s" -> 1e9;
-          case "m" -> 60e9;
-          default -> 3600e9;
-        };
-    return (long) (v * unit);
+    return org.vccp.vnet.port.Sizes.parseDuration(text, option).toNanos();
   }
 }

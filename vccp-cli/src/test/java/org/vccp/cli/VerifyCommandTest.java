@@ -173,6 +173,7 @@ class VerifyCommandTest {
     Run r = run("verify", "--grace", "soon", recording("x.pcapng", -1).toString());
     assertThat(r.status()).isEqualTo(2);
     assertThat(r.err().strip())
-        .isEqualTo("vccp verify: --grace soon: expected a duration like" + " 500ms, 1s, 2m");
+        .isEqualTo(
+            "vccp verify: --grace soon: expected a duration like 500ms, 1.5s, 60s, 5m or 1h");
   }
 }

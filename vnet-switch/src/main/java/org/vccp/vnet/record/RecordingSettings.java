@@ -49,21 +49,13 @@ public record RecordingSettings(
    * 10m}, {@code 30s}, {@code 1h}). Returns {bytes, nanos}, one of them zero.
    */
   public static long[] parseRotate(String text) {
-    String t = text.trim();
-    java.util.regex.Matcher m = java.util.regex.Pattern.compile("(\\d+)(s|m|h)").matcher(t);
-    if (m.matches()) {
-      long n = Long.parseLong(m.group(1));
-      long seconds =
-          switch (m.group(2)) {
-            case "s" -> n;
-            case "m" -> n * 60;
-            default -> n * 3600;
-          };
-      if (seconds == 0) {
+    if (org.vccp.vnet.port.Sizes.isDuration(text)) {
+      long ns = org.vccp.vnet.port.Sizes.parseDuration(text, "--record-rotate").toNanos();
+      if (ns <= 0) {
         throw new IllegalArgumentException("--record-rotate " + text + ": must be positive");
       }
-      return new long[] {0, java.util.concurrent.TimeUnit.SECONDS.toNanos(seconds)};
+      return new long[] {0, ns};
     }
-    return new long[] {org.vccp.vnet.port.Sizes.parseBytes(t, "--record-rotate"), 0};
+    return new long[] {org.vccp.vnet.port.Sizes.parseBytes(text.trim(), "--record-rotate"), 0};
   }
 }
