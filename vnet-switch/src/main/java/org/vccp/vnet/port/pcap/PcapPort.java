@@ -47,6 +47,19 @@ import org.vccp.vnet.status.PortCounter;
  * fix it; a frame the interface refuses on egress is counted as {@link
  * PortCounter#DROP_SEND_ERROR}.
  *
+ * <p>The snaplen is therefore the longest frame the port accepts (MTU + Ethernet header + one VLAN
+ * tag), not 64 KiB. In immediate mode libpcap uses TPACKET_V2, whose kernel ring slots are
+ * snaplen-sized; libpcap clips them to MTU + 18 by itself only when the interface has no offload
+ * on, so with a 64 KiB snaplen an interface with TSO, GSO or GRO on got 40 times fewer slots. A
+ * longer frame arrives cut short (by the snaplen, or by the slot), so only its length on the wire
+ * ({@code getOriginalLength}) tells: it is dropped and counted as above, never forwarded truncated.
+ * When the MTU changes while the port runs, the capture thread reopens the handle with the new
+ * snaplen (it re-reads the MTU once a second while frames arrive, and at the first frame that no
+ * longer fits), so jumbo frames pass after a raise and the ring regains its slots after a lowering.
+ * Until then frames longer than the old snaplen are dropped as {@link PortCounter#DROP_OVERSIZE},
+ * and frames still in the old handle's kernel ring are lost, as in a brief link flap. If the reopen
+ * fails, the port keeps the old handle, says so once in the log, and the user re-adds the port.
+ *
  * <p>Shutdown follows FACTS.md: stop the send thread, {@code breakLoop}, join the capture thread,
  * and only then {@code close} (closing under a blocked capture deadlocks). When the interface
  * itself disappears (QEMU exited and took its tap along) the port reports it through {@code onGone}
@@ -54,9 +67,13 @@ import org.vccp.vnet.status.PortCounter;
  */
 public final class PcapPort implements Port {
   private static final Logger LOG = LoggerFactory.getLogger(PcapPort.class);
-  private static final int SNAPLEN = 65_535;
 
-  /** TPACKET slots are snaplen-sized (64 KiB): 32 MiB holds about 500 frames of burst. */
+  /**
+   * TPACKET_V2 slots are snaplen-sized plus about 70 bytes of header, in page-sized blocks: 32 MiB
+   * holds about 21,000 frames at MTU 1500 and 3,700 at MTU 9000 (a 64 KiB snaplen: 512). Measured
+   * with 8, 32 and 64 MiB (BENCHMARKS.md): TCP through the port lost nothing in the kernel at 32
+   * MiB, and no size kept up with a UDP flood; a larger ring did not help.
+   */
   private static final int KERNEL_BUFFER_BYTES = 32 << 20;
 
   private static final int SEND_BATCH = 256;
@@ -84,8 +101,18 @@ public final class PcapPort implements Port {
   private volatile boolean ingressPaused;
   private volatile Runnable writableSignal;
   private volatile String state = "closed";
+  private volatile int mtu;
   private volatile int maxCaptureBytes;
+  private volatile int snaplen;
   private long lastMtuReadNs;
+
+  /** The capture bytes whose reopen failed; not retried until the MTU changes again. */
+  private int reopenFailedFor;
+
+  /**
+   * Kernel drops counted by handles this port has already closed (a reopen restarts pcap stats).
+   */
+  private long kernelDropsBase;
 
   /**
    * @param onGone called once, from the capture thread, when the interface no longer exists
@@ -121,18 +148,30 @@ public final class PcapPort implements Port {
   @Override
   public void open() {
     String dev = spec.device();
-    int mtu = readMtu(dev);
+    mtu = readMtu(dev);
     maxCaptureBytes = Math.min(maxFrameBytes, mtu + L2_OVERHEAD);
+    snaplen = maxCaptureBytes;
+    handle = openHandle(snaplen);
+    running = true;
+    linkUp = true;
+    state = attachedState();
+    captureThread = start("vccp-pcap-rx-" + spec.name(), this::captureLoop);
+    LOG.info(
+        "port {}: attached to interface {} (mtu {}, snaplen {})", spec.name(), dev, mtu, snaplen);
+  }
+
+  /** A capture handle on the port's interface that keeps {@code snaplenBytes} of each frame. */
+  private PcapHandle openHandle(int snaplenBytes) {
+    String dev = spec.device();
     try {
-      handle =
-          new PcapHandle.Builder(dev)
-              .snaplen(SNAPLEN)
-              .promiscuousMode(PromiscuousMode.PROMISCUOUS)
-              .immediateMode(true)
-              .bufferSize(KERNEL_BUFFER_BYTES)
-              .timeoutMillis(100)
-              .direction(PcapHandle.PcapDirection.IN)
-              .build();
+      return new PcapHandle.Builder(dev)
+          .snaplen(snaplenBytes)
+          .promiscuousMode(PromiscuousMode.PROMISCUOUS)
+          .immediateMode(true)
+          .bufferSize(KERNEL_BUFFER_BYTES)
+          .timeoutMillis(100)
+          .direction(PcapHandle.PcapDirection.IN)
+          .build();
     } catch (PcapNativeException | RuntimeException e) {
       throw new PortBindException(
           "port "
@@ -144,11 +183,10 @@ public final class PcapPort implements Port {
               + " (needs root or CAP_NET_RAW, and libpcap0.8)",
           e);
     }
-    running = true;
-    linkUp = true;
-    state = "attached to " + dev + " (mtu " + mtu + ")";
-    captureThread = start("vccp-pcap-rx-" + spec.name(), this::captureLoop);
-    LOG.info("port {}: attached to interface {} (mtu {})", spec.name(), dev, mtu);
+  }
+
+  private String attachedState() {
+    return "attached to " + spec.device() + " (mtu " + mtu + ", snaplen " + snaplen + ")";
   }
 
   private static Thread start(String name, Runnable body) {
@@ -184,26 +222,39 @@ public final class PcapPort implements Port {
       counters.increment(PortCounter.DROP_RUNT);
       return;
     }
-    if (len > maxCaptureBytes && !mtuGrewTo(len)) {
-      PortCounter reason = len > maxFrameBytes ? PortCounter.DROP_OVERSIZE : PortCounter.DROP_GSO;
-      counters.increment(reason);
-      if (gsoWarned.compareAndSet(false, true)) {
-        LOG.warn(
-            "port {}: dropped a {}-byte frame from {}, longer than its MTU allows: offloads are"
-                + " on; run `ethtool -K {} tx off tso off gso off gro off` (and on the sender"
-                + " side of a veth), or give a tap no vnet header (QEMU vnet_hdr=off);"
-                + " counted as {}",
-            spec.name(),
-            len,
-            spec.device(),
-            spec.device(),
-            reason.metricName());
-      }
+    // pcap4j sets the original length per packet, on this thread, just before calling us
+    Integer original = handle.getOriginalLength();
+    int wireLen = original == null ? len : original;
+    if (wireLen > maxCaptureBytes && !mtuGrewTo(wireLen)) {
+      dropTooLong(wireLen);
+      return;
+    }
+    if (len < wireLen) {
+      // fits the MTU, raised since the handle was opened: the capture loop reopens it
+      counters.increment(PortCounter.DROP_OVERSIZE);
       return;
     }
     counters.increment(PortCounter.RX_FRAMES);
     counters.add(PortCounter.RX_BYTES, len);
     ring.publishFrame(id, frame, 0, len);
+  }
+
+  /** A frame longer than the MTU allows (its wire length; the capture may hold less of it). */
+  private void dropTooLong(int len) {
+    PortCounter reason = len > maxFrameBytes ? PortCounter.DROP_OVERSIZE : PortCounter.DROP_GSO;
+    counters.increment(reason);
+    if (gsoWarned.compareAndSet(false, true)) {
+      LOG.warn(
+          "port {}: dropped a {}-byte frame from {}, longer than its MTU allows: offloads are"
+              + " on; run `ethtool -K {} tx off tso off gso off gro off` (and on the sender"
+              + " side of a veth), or give a tap no vnet header (QEMU vnet_hdr=off);"
+              + " counted as {}",
+          spec.name(),
+          len,
+          spec.device(),
+          spec.device(),
+          reason.metricName());
+    }
   }
 
   private void captureLoop() {
@@ -243,6 +294,9 @@ public final class PcapPort implements Port {
         readKernelDrops();
         refreshMtu();
       }
+      if (running && maxCaptureBytes != snaplen && maxCaptureBytes != reopenFailedFor) {
+        reopenForMtu();
+      }
     }
   }
 
@@ -259,10 +313,13 @@ public final class PcapPort implements Port {
     return len <= maxCaptureBytes;
   }
 
-  /** The MTU may change under a running port (ip link set mtu); follow it. */
+  /**
+   * The MTU may change under a running port (ip link set mtu); follow it. The capture loop then
+   * reopens the handle with the matching snaplen.
+   */
   private void refreshMtu() {
     try {
-      int mtu =
+      mtu =
           Integer.parseInt(
               Files.readString(Path.of("/sys/class/net", spec.device(), "mtu")).trim());
       maxCaptureBytes = Math.min(maxFrameBytes, mtu + L2_OVERHEAD);
@@ -271,10 +328,51 @@ public final class PcapPort implements Port {
     }
   }
 
+  /**
+   * Capture thread, between dispatches: the MTU changed, so the snaplen no longer matches it (too
+   * short, frames that now fit would arrive truncated; too long, the kernel ring holds fewer frames
+   * than it could). Opens a handle with the new snaplen, then swaps it in and closes the old one;
+   * frames still in the old handle's kernel ring are lost. The forwarder may be sending on the old
+   * handle: pcap4j's handle lock makes close wait for it, and a send that finds the old handle
+   * closed retries on the new one.
+   */
+  private void reopenForMtu() {
+    int wanted = maxCaptureBytes;
+    PcapHandle fresh;
+    try {
+      fresh = openHandle(wanted);
+    } catch (PortBindException e) {
+      reopenFailedFor = wanted;
+      LOG.warn(
+          "port {}: the MTU of {} changed, but the capture could not be reopened to keep {}"
+              + " bytes per frame ({}); frames longer than {} bytes are dropped as"
+              + " drop_oversize: remove and re-add the port",
+          spec.name(),
+          spec.device(),
+          wanted,
+          e.getMessage(),
+          snaplen);
+      return;
+    }
+    PcapHandle old = handle;
+    readKernelDrops();
+    kernelDropsBase = counters.get(PortCounter.DROP_KERNEL);
+    snaplen = wanted;
+    handle = fresh;
+    old.close();
+    state = attachedState();
+    LOG.info(
+        "port {}: the MTU of {} changed to {}; capture reopened with snaplen {}",
+        spec.name(),
+        spec.device(),
+        mtu,
+        wanted);
+  }
+
   private void readKernelDrops() {
     try {
       PcapStat st = handle.getStats();
-      long kernel = st.getNumPacketsDropped();
+      long kernel = kernelDropsBase + st.getNumPacketsDropped();
       long prev = counters.get(PortCounter.DROP_KERNEL);
       if (kernel > prev) {
         counters.add(PortCounter.DROP_KERNEL, kernel - prev);
@@ -294,8 +392,17 @@ public final class PcapPort implements Port {
     @Override
     public boolean onFrame(byte[] buffer, int offset, int length) {
       System.arraycopy(buffer, offset, scratch, 0, length);
+      PcapHandle h = handle;
       try {
-        handle.sendPacket(scratch, length);
+        try {
+          h.sendPacket(scratch, length);
+        } catch (NotOpenException e) {
+          PcapHandle reopened = handle;
+          if (reopened == h || reopened == null) {
+            throw e;
+          }
+          reopened.sendPacket(scratch, length); // the capture thread swapped handles
+        }
         frames++;
         bytes += length;
       } catch (PcapNativeException | NotOpenException e) {
@@ -413,9 +520,8 @@ public final class PcapPort implements Port {
     running = false;
     linkUp = false;
     state = "closed";
-    PcapHandle h = handle;
-    Thread capture = captureThread;
-    boolean captureDone = join(capture, h);
+    boolean captureDone = join(captureThread);
+    PcapHandle h = handle; // read after the join: a reopen may have replaced it
     if (h != null) {
       if (captureDone) {
         h.close();
@@ -430,19 +536,20 @@ public final class PcapPort implements Port {
     handle = null;
   }
 
-  /** Joins {@code t}; breaks the pcap loop first when {@code h} is given. */
-  private boolean join(Thread t, PcapHandle h) {
+  /** Joins the capture thread {@code t}, breaking the loop of whichever handle it captures on. */
+  private boolean join(Thread t) {
     if (t == null || t == Thread.currentThread()) {
       return true;
     }
     long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(JOIN_MS);
     try {
       while (t.isAlive() && System.nanoTime() - deadline < 0) {
+        PcapHandle h = handle;
         if (h != null) {
           try {
             h.breakLoop();
           } catch (NotOpenException e) {
-            return true;
+            // closed by a reopen: the next round breaks the new handle's loop
           }
         }
         LockSupport.unpark(t);

@@ -113,13 +113,16 @@ class PcapPortTest {
 
   /**
    * Offloads switched on in the middle of a TCP flow: the veth then hands the capture GSO frames of
-   * up to 64 KiB, which cannot be injected; each is counted as drop_gso, none passes silently.
+   * up to 64 KiB, cut to the 9018-byte snaplen, which cannot be injected; each is counted as
+   * drop_gso by its original length, none passes silently, and none is forwarded truncated (B's
+   * interface would refuse a 9018-byte frame: drop_send_error).
    */
   @Test
   void gsoFramesFromAnInterfaceWithOffloadsOnAreCounted() throws Exception {
     String dev = net.prefix() + "an";
     try (Iperf3 server = new Iperf3(5202)) {
       long before = count("pb", PortCounter.TX_BYTES);
+      long sendErrorsBefore = count("pb", PortCounter.DROP_SEND_ERROR);
       Process client =
           net.startInNs(
               nsA,
@@ -141,6 +144,7 @@ class PcapPortTest {
         net.inNs(nsA, "ethtool", "-K", dev, "tx", "on", "tso", "on", "gso", "on")
             .orThrow("offloads on");
         Await.until("a drop_gso count", WAIT, () -> count("pa", PortCounter.DROP_GSO) > 0);
+        assertThat(count("pb", PortCounter.DROP_SEND_ERROR)).isEqualTo(sendErrorsBefore);
       } finally {
         net.offloadsOff(nsA, dev).orThrow("offloads off again");
         client.destroy();
