@@ -189,6 +189,13 @@ public final class Restorer {
       }
     }
     l.replay = replay;
+    sw.mark(
+        "vccp:mark epoch="
+            + l.checkpoint.manifest().epoch()
+            + " phase=settle dropped="
+            + stale
+            + " replay="
+            + replay);
     if (stale > 0) {
       progress.step(
           "restore " + l.checkpoint.name() + ": dropped " + stale + " frame(s) of the old run");

@@ -28,6 +28,31 @@ final class Checkpoint {
   /** Receiving port name to its channel-state frames, in file order. */
   final Map<String, List<Entry>> channels = new LinkedHashMap<>();
 
+  /**
+   * For a checkpoint of several switches ({@code switchStates} in the manifest): each switch's
+   * ports at the cut. Null for one switch.
+   */
+  Map<String, java.util.Set<String>> portsBySwitch;
+
+  /**
+   * The channel state a recording of {@code switchName} should show: all of it for a one-switch
+   * checkpoint, else only the ports that switch had (another switch's recording holds the rest).
+   */
+  Map<String, List<Entry>> channelsOn(String switchName) {
+    if (portsBySwitch == null || switchName == null || !portsBySwitch.containsKey(switchName)) {
+      return channels;
+    }
+    java.util.Set<String> mine = portsBySwitch.get(switchName);
+    Map<String, List<Entry>> out = new LinkedHashMap<>();
+    channels.forEach(
+        (port, entries) -> {
+          if (mine.contains(port)) {
+            out.put(port, entries);
+          }
+        });
+    return out;
+  }
+
   /** One held frame in a channel file. */
   record Entry(String from, long packetId, FrameRef ref) {}
 
@@ -74,6 +99,28 @@ final class Checkpoint {
             manifest, 0, "channel file " + file + " is outside the checkpoint");
       }
       c.channels.put(port, readChannel(p));
+    }
+    if (root.path("switchStates").isArray()) {
+      c.portsBySwitch = new LinkedHashMap<>();
+      for (JsonNode ref : root.path("switchStates")) {
+        String file = ref.path("file").asText("");
+        Path p = dir.resolve(file).normalize();
+        if (file.isEmpty() || !p.startsWith(dir.normalize()) || !Files.isRegularFile(p)) {
+          throw new CaptureFormatException(
+              manifest, 0, "switch state file \"" + file + "\" is missing or outside");
+        }
+        JsonNode state;
+        try {
+          state = new ObjectMapper().readTree(p.toFile());
+        } catch (JsonProcessingException e) {
+          throw new CaptureFormatException(p, 0, "invalid JSON: " + e.getOriginalMessage());
+        }
+        java.util.Set<String> ports = new java.util.HashSet<>();
+        for (JsonNode flag : state.path("ports")) {
+          ports.add(flag.asText().split(",", 2)[0]);
+        }
+        c.portsBySwitch.put(state.path("switch").asText(""), ports);
+      }
     }
     return c;
   }

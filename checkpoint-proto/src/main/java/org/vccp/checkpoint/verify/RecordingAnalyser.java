@@ -111,7 +111,11 @@ final class RecordingAnalyser {
   }
 
   /** Reads a run's files in order and checks them. */
-  void analyse(String runId, List<Path> runFiles) throws IOException {
+  /** The switch this run recorded (its files' section header), or null if unnamed. */
+  private String switchName;
+
+  void analyse(String runId, String switchName, List<Path> runFiles) throws IOException {
+    this.switchName = switchName;
     channels.newRun();
     for (Path path : runFiles) {
       int fileIdx = files.size();
@@ -567,6 +571,9 @@ final class RecordingAnalyser {
         seal(e, false);
       }
       case "restore" -> startRestore(number, where);
+      // frames of the abandoned run that were still on links arrive between restore and settle;
+      // the restored run's flows start after it
+      case "settle" -> flows.restart();
       default -> {}
     }
   }
@@ -626,7 +633,8 @@ final class RecordingAnalyser {
 
   private void compareChannelState(Epoch e, Checkpoint c) {
     report.checkpointsChecked++;
-    Set<String> ports = new java.util.TreeSet<>(c.channels.keySet());
+    Map<String, List<Checkpoint.Entry>> state = c.channelsOn(switchName);
+    Set<String> ports = new java.util.TreeSet<>(state.keySet());
     for (int p : e.cuts.keySet()) {
       ports.add(channels.name(p));
     }
@@ -637,7 +645,7 @@ final class RecordingAnalyser {
         expected.computeIfAbsent(channels.name(f.from), k -> new ArrayList<>()).add(f);
       }
       Map<String, List<Checkpoint.Entry>> actual = new LinkedHashMap<>();
-      for (Checkpoint.Entry x : c.channels.getOrDefault(to, List.of())) {
+      for (Checkpoint.Entry x : state.getOrDefault(to, List.of())) {
         actual.computeIfAbsent(x.from(), k -> new ArrayList<>()).add(x);
       }
       Set<String> froms = new java.util.TreeSet<>(expected.keySet());
@@ -725,7 +733,7 @@ final class RecordingAnalyser {
     report.restoresChecked++;
     Checkpoint c = checkpoints.get(epoch);
     if (c != null) {
-      for (Map.Entry<String, List<Checkpoint.Entry>> to : c.channels.entrySet()) {
+      for (Map.Entry<String, List<Checkpoint.Entry>> to : c.channelsOn(switchName).entrySet()) {
         int toPort = channels.port(to.getKey());
         for (Checkpoint.Entry x : to.getValue()) {
           restore.expect(channels.port(x.from()), toPort, x.packetId(), x.ref());

@@ -58,6 +58,7 @@ public final class Verifier {
 
     Map<String, TreeMap<Long, Path>> runs = new LinkedHashMap<>();
     Map<String, String> runStart = new HashMap<>();
+    Map<String, String> runSwitch = new HashMap<>();
     List<Path> plain = new ArrayList<>();
     long totalBytes = 0;
     for (Path p : captures) {
@@ -70,6 +71,9 @@ public final class Verifier {
         }
         String run = shb.get("run");
         runs.computeIfAbsent(run, k -> new TreeMap<>()).put(shb.number("index", 0), p);
+        if (shb.get("switch") != null) {
+          runSwitch.put(run, shb.get("switch"));
+        }
         String started = shb.get("started");
         runStart.merge(run, started == null ? "" : started, (a, b) -> a.compareTo(b) <= 0 ? a : b);
       }
@@ -119,7 +123,7 @@ public final class Verifier {
         FlowChecker flows = new FlowChecker(ctx, findings, files);
         new RecordingAnalyser(
                 ctx, findings, channels, files, flows, checkpoints, epochs, progress, report)
-            .analyse(run, new ArrayList<>(indexed.values()));
+            .analyse(run, runSwitch.get(run), new ArrayList<>(indexed.values()));
         flows.finish();
         addFlows(report, flows);
         report.runs++;

@@ -18,6 +18,9 @@ import org.vccp.checkpoint.protocol.ProtocolSettings;
 import org.vccp.checkpoint.protocol.RemoteAgent;
 import org.vccp.checkpoint.store.CheckpointStore;
 import org.vccp.checkpoint.store.Manifest;
+import org.vccp.checkpoint.verify.Verifier;
+import org.vccp.checkpoint.verify.VerifyContext;
+import org.vccp.checkpoint.verify.VerifyReport;
 import org.vccp.qemu.hypervisor.QmpHypervisor;
 import org.vccp.qemu.image.GuestEvent;
 import org.vccp.vnet.port.PortAddress;
@@ -63,6 +66,7 @@ class TwoSwitchCheckpointTest {
             "name: " + name + ProcessHandle.current().pid(),
             "guest_kind: simulated",
             "store: store",
+            "record: rec-" + name,
             agent,
             "guests:",
             String.format(
@@ -134,6 +138,22 @@ class TwoSwitchCheckpointTest {
     assertThat(parts.get(1).guests()).extracting(h -> h.name()).containsExactly("hb-s", "hb-r");
 
     assertReceiversRunOnClean(a, b);
+
+    // each switch's recording, checked against the shared checkpoint: its own ports' channel state
+    for (String name : List.of("ha", "hb")) {
+      Cluster cl = name.equals("ha") ? a : b;
+      cl.virtualSwitch().stopRecording();
+      VerifyContext ctx = new VerifyContext();
+      ctx.inputs.add(dir.resolve("rec-" + name));
+      ctx.checkpoints.add(c.dir());
+      ctx.jsonFile = dir.resolve("verify-" + cl.virtualSwitch().context().name + ".json");
+      VerifyReport report = Verifier.run(ctx.validate(), System.out);
+      report.print(System.out, 20);
+      assertThat(report.checkpointsChecked()).as("checkpoints checked").isEqualTo(1);
+      assertThat(report.exitStatus())
+          .as("vccp verify of " + cl.virtualSwitch().context().name + "'s recording")
+          .isZero();
+    }
   }
 
   /**
