@@ -573,7 +573,17 @@ final class RecordingAnalyser {
       case "restore" -> startRestore(number, where);
       // frames of the abandoned run that were still on links arrive between restore and settle;
       // the restored run's flows start after it
-      case "settle" -> flows.restart();
+      case "settle" -> {
+        // what the restored ports still held was dropped by the restore (the mark's dropped=)
+        for (int p = 0; p < held.size(); p++) {
+          for (Held h : held.get(p).values()) {
+            channels.get(h.from, p).stats.dropped++;
+            report.dropped++;
+          }
+          held.get(p).clear();
+        }
+        flows.restart();
+      }
       default -> {}
     }
   }

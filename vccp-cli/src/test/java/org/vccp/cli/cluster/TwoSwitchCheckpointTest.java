@@ -150,6 +150,12 @@ class TwoSwitchCheckpointTest {
       VerifyReport report = Verifier.run(ctx.validate(), System.out);
       report.print(System.out, 20);
       assertThat(report.checkpointsChecked()).as("checkpoints checked").isEqualTo(1);
+      assertThat(report.restoresChecked()).as("restores checked").isEqualTo(1);
+      assertThat(report.replays()).as("channel-state frames replayed").isPositive();
+      // the old run's frames the restore dropped are counted as dropped, not left in flight
+      assertThat(report.channels())
+          .filteredOn(ch -> ch.name().startsWith("to-"))
+          .allSatisfy(ch -> assertThat(ch.inFlight()).as(ch.name() + " in flight").isZero());
       assertThat(report.exitStatus())
           .as("vccp verify of " + cl.virtualSwitch().context().name + "'s recording")
           .isZero();
