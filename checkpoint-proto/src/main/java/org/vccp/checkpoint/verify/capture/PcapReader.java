@@ -9,27 +9,20 @@ import java.nio.file.Path;
  * ({@code 0xa1b23c4d}) magics in either byte order. One implicit interface named after the file;
  * the link type is kept as is (Ethernet, Linux cooked SLL and SLL2 are understood by the analyser).
  */
-public final class PcapReader implements CaptureReader {
+public final class PcapReader extends WindowedCaptureReader {
   static final int MAGIC_MICROS = 0xa1b2c3d4;
   static final int MAGIC_NANOS = 0xa1b23c4d;
   private static final int MAX_RECORD_BYTES = 16 << 20;
 
-  private final FileWindow in;
   private final CaptureInterface iface;
   private final boolean nanos;
-  private long frameNumber;
-  private long blockOffset;
-  private long timestampNs;
-  private int dataOffset;
-  private int capturedLength;
-  private int originalLength;
 
   public PcapReader(Path path) throws IOException {
     this(path, 1 << 20);
   }
 
   public PcapReader(Path path, int bufferBytes) throws IOException {
-    in = new FileWindow(path, bufferBytes);
+    super(new FileWindow(path, bufferBytes));
     try {
       if (in.ensure(24) < 24) {
         throw new CaptureFormatException(path, 0, "too short for a pcap file header");
@@ -99,31 +92,6 @@ public final class PcapReader implements CaptureReader {
   }
 
   @Override
-  public Path path() {
-    return in.path();
-  }
-
-  @Override
-  public long size() {
-    return in.size();
-  }
-
-  @Override
-  public long position() {
-    return in.offset();
-  }
-
-  @Override
-  public long frameNumber() {
-    return frameNumber;
-  }
-
-  @Override
-  public long blockOffset() {
-    return blockOffset;
-  }
-
-  @Override
   public CaptureInterface captureInterface() {
     return iface;
   }
@@ -144,31 +112,6 @@ public final class PcapReader implements CaptureReader {
   }
 
   @Override
-  public long timestampNs() {
-    return timestampNs;
-  }
-
-  @Override
-  public byte[] array() {
-    return in.array();
-  }
-
-  @Override
-  public int dataOffset() {
-    return dataOffset;
-  }
-
-  @Override
-  public int capturedLength() {
-    return capturedLength;
-  }
-
-  @Override
-  public int originalLength() {
-    return originalLength;
-  }
-
-  @Override
   public int flags() {
     return -1;
   }
@@ -181,10 +124,5 @@ public final class PcapReader implements CaptureReader {
   @Override
   public String comment() {
     return null;
-  }
-
-  @Override
-  public void close() throws IOException {
-    in.close();
   }
 }

@@ -18,7 +18,7 @@ import java.util.List;
  * lengths equal, fields inside the block, interface ids defined); anything else is a {@link
  * CaptureFormatException} with the block's byte offset.
  */
-public final class PcapngReader implements CaptureReader {
+public final class PcapngReader extends WindowedCaptureReader {
   static final int SHB = 0x0A0D0D0A;
   static final int IDB = 1;
   static final int PB = 2;
@@ -37,17 +37,10 @@ public final class PcapngReader implements CaptureReader {
   private static final int EPB_FLAGS = 2;
   private static final int EPB_PACKETID = 5;
 
-  private final FileWindow in;
   private final List<CaptureInterface> interfaces = new ArrayList<>();
   private int section = -1;
   private String sectionComment;
-  private long frameNumber;
-  private long blockOffset;
   private int interfaceId;
-  private long timestampNs;
-  private int dataOffset;
-  private int capturedLength;
-  private int originalLength;
   private int flags;
   private long packetId;
   private String comment;
@@ -57,7 +50,7 @@ public final class PcapngReader implements CaptureReader {
   }
 
   public PcapngReader(Path path, int bufferBytes) throws IOException {
-    this.in = new FileWindow(path, bufferBytes);
+    super(new FileWindow(path, bufferBytes));
     if (in.ensure(12) < 12) {
       in.close();
       throw new CaptureFormatException(path, 0, "too short for a pcapng section header");
@@ -369,31 +362,6 @@ public final class PcapngReader implements CaptureReader {
   }
 
   @Override
-  public Path path() {
-    return in.path();
-  }
-
-  @Override
-  public long size() {
-    return in.size();
-  }
-
-  @Override
-  public long position() {
-    return in.offset();
-  }
-
-  @Override
-  public long frameNumber() {
-    return frameNumber;
-  }
-
-  @Override
-  public long blockOffset() {
-    return blockOffset;
-  }
-
-  @Override
   public CaptureInterface captureInterface() {
     return interfaces.get(interfaceId);
   }
@@ -414,31 +382,6 @@ public final class PcapngReader implements CaptureReader {
   }
 
   @Override
-  public long timestampNs() {
-    return timestampNs;
-  }
-
-  @Override
-  public byte[] array() {
-    return in.array();
-  }
-
-  @Override
-  public int dataOffset() {
-    return dataOffset;
-  }
-
-  @Override
-  public int capturedLength() {
-    return capturedLength;
-  }
-
-  @Override
-  public int originalLength() {
-    return originalLength;
-  }
-
-  @Override
   public int flags() {
     return flags;
   }
@@ -456,10 +399,5 @@ public final class PcapngReader implements CaptureReader {
   /** Interfaces of the current section, in id order. */
   public List<CaptureInterface> interfaces() {
     return List.copyOf(interfaces);
-  }
-
-  @Override
-  public void close() throws IOException {
-    in.close();
   }
 }
