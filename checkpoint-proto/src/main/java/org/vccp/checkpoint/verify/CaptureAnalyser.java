@@ -142,18 +142,7 @@ final class CaptureAnalyser {
     int len = r.capturedLength();
     int linkType = r.captureInterface().linkType();
     if (!Frames.isEthernet(linkType) || len < 14) {
-      flows.observe(
-          port * 2,
-          channels.point(port, false),
-          false,
-          linkType,
-          a,
-          off,
-          len,
-          ts,
-          file,
-          r.frameNumber(),
-          r.packetId());
+      flows.observe(channels, port, false, r, file, r.frameNumber(), r.packetId());
       return;
     }
     long src = Frames.srcMac(a, off, len);
@@ -183,33 +172,11 @@ final class CaptureAnalyser {
         }
         expire(pq, ts);
       }
-      flows.observe(
-          port * 2,
-          channels.point(port, false),
-          false,
-          linkType,
-          a,
-          off,
-          len,
-          ts,
-          file,
-          r.frameNumber(),
-          r.packetId());
+      flows.observe(channels, port, false, r, file, r.frameNumber(), r.packetId());
     } else {
       report.egress++;
       deliver(pending(owner, port), hash, ts, file, r.frameNumber(), r.packetId());
-      flows.observe(
-          port * 2 + 1,
-          channels.point(port, true),
-          true,
-          linkType,
-          a,
-          off,
-          len,
-          ts,
-          file,
-          r.frameNumber(),
-          r.packetId());
+      flows.observe(channels, port, true, r, file, r.frameNumber(), r.packetId());
     }
   }
 

@@ -51,13 +51,39 @@ final class FlowChecker {
   }
 
   /**
+   * Observes the reader's current record at port {@code port}'s sending (ingress) or delivery
+   * (egress) point.
+   */
+  void observe(
+      Channels channels,
+      int port,
+      boolean delivery,
+      org.vccp.checkpoint.verify.capture.CaptureReader r,
+      int file,
+      long frame,
+      long packetId) {
+    observe(
+        port * 2 + (delivery ? 1 : 0),
+        channels.point(port, delivery),
+        delivery,
+        r.captureInterface().linkType(),
+        r.array(),
+        r.dataOffset(),
+        r.capturedLength(),
+        r.timestampNs(),
+        file,
+        frame,
+        packetId);
+  }
+
+  /**
    * Looks at one frame at one observation point.
    *
    * @param pointId a small unique id of (port, direction)
    * @param pointName e.g. {@code g2:egress}
    * @param delivery true at a delivery point (egress), false at a sending point (ingress)
    */
-  void observe(
+  private void observe(
       int pointId,
       String pointName,
       boolean delivery,

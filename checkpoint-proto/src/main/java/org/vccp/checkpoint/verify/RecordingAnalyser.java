@@ -281,18 +281,7 @@ final class RecordingAnalyser {
     rOwner[s] = owner;
     rCut[s] = cutEpoch[port];
     report.ingress++;
-    flows.observe(
-        port * 2,
-        channels.point(port, false),
-        false,
-        r.captureInterface().linkType(),
-        a,
-        off,
-        len,
-        ts,
-        file,
-        r.frameNumber(),
-        id);
+    flows.observe(channels, port, false, r, file, r.frameNumber(), id);
   }
 
   private int slot(long id) {
@@ -361,18 +350,7 @@ final class RecordingAnalyser {
       Channels.Channel ch = channels.get(h.from, port);
       ch.stats.delivered++;
       fifo(ch, id, file, r.frameNumber());
-      flows.observe(
-          port * 2 + 1,
-          channels.point(port, true),
-          true,
-          r.captureInterface().linkType(),
-          r.array(),
-          r.dataOffset(),
-          r.capturedLength(),
-          r.timestampNs(),
-          file,
-          r.frameNumber(),
-          id);
+      flows.observe(channels, port, true, r, file, r.frameNumber(), id);
     }
   }
 
@@ -418,18 +396,7 @@ final class RecordingAnalyser {
     if (restore != null) {
       restore.newer(from, port, file, frame, id);
     }
-    flows.observe(
-        port * 2 + 1,
-        channels.point(port, true),
-        true,
-        r.captureInterface().linkType(),
-        r.array(),
-        r.dataOffset(),
-        r.capturedLength(),
-        r.timestampNs(),
-        file,
-        frame,
-        id);
+    flows.observe(channels, port, true, r, file, frame, id);
   }
 
   private void fifo(Channels.Channel ch, long id, int file, long frame) {
@@ -786,18 +753,7 @@ final class RecordingAnalyser {
     ensurePort(from);
     Channels.Channel ch = channels.get(from, port);
     ch.stats.delivered++;
-    flows.observe(
-        port * 2 + 1,
-        channels.point(port, true),
-        true,
-        r.captureInterface().linkType(),
-        r.array(),
-        r.dataOffset(),
-        r.capturedLength(),
-        r.timestampNs(),
-        file,
-        r.frameNumber(),
-        id);
+    flows.observe(channels, port, true, r, file, r.frameNumber(), id);
     if (restore == null || restore.epoch != epoch) {
       findings.add(
           new Finding(
