@@ -47,15 +47,13 @@ public final class SyntheticRecording {
 
   /** Returns {bytes, frames, events, files}. */
   static long[] write(Path dir, long totalBytes) throws IOException {
-    byte[][] udp = new byte[PORTS * PORTS][];
-    long[] udpSeq = new long[PORTS * PORTS];
+    Traffic traffic = new Traffic();
     byte[] frame = new byte[1500];
     long ts = 1_800_000_000_000_000_000L;
     long id = 0;
     long frames = 0;
     long events = 0;
     long written = 0;
-    int tcpSeq = 1;
     int index = 0;
     int epoch = 0;
     while (written < totalBytes) {
@@ -110,32 +108,9 @@ public final class SyntheticRecording {
           }
         }
         while (w.bytesWritten() < ROTATE_BYTES && written + w.bytesWritten() < totalBytes) {
-          int size = SIZES[(int) (frames & 7)];
-          int from;
-          int to;
-          int len;
-          if ((frames & 7) == 5) {
-            from = 3;
-            to = 4;
-            len = tcp(frame, tcpSeq, size);
-            tcpSeq += size - 54;
-          } else {
-            int pair = (int) ((frames >>> 3) * 7 + frames) % (PORTS * (PORTS - 1));
-            from = 1 + pair / (PORTS - 1);
-            to = 1 + pair % (PORTS - 1);
-            if (to >= from) {
-              to++;
-            }
-            int k = from * PORTS + to - PORTS - 1;
-            if (udp[k] == null) {
-              udp[k] = udpTemplate(from, to, k);
-            }
-            len = Math.max(size, 70);
-            System.arraycopy(udp[k], 0, frame, 0, 70);
-            java.util.Arrays.fill(frame, 70, len, (byte) 0);
-            patchLengths(frame, len);
-            ByteBuffer.wrap(frame).putLong(42 + 12, ++udpSeq[k]);
-          }
+          int len = traffic.next(frames, frame);
+          int from = traffic.from;
+          int to = traffic.to;
           w.writePacket(
               ifs[from], ts++, frame, 0, len, len, PcapngWriter.FLAGS_INBOUND, id, (String) null);
           w.writePacket(
@@ -185,8 +160,7 @@ public final class SyntheticRecording {
       w[p].writeSectionHeader("synthetic tcpdump", null);
       w[p].addInterface("tap" + p, null, PcapngWriter.LINKTYPE_ETHERNET, 262144);
     }
-    byte[][] udp = new byte[PORTS * PORTS][];
-    long[] udpSeq = new long[PORTS * PORTS];
+    Traffic traffic = new Traffic();
     byte[] frame = new byte[1500];
     long ts = 1_800_000_000_000_000_000L;
     for (int p = 1; p <= PORTS; p++) {
@@ -201,35 +175,11 @@ public final class SyntheticRecording {
       ts += 2000;
     }
     long frames = 0;
-    int tcpSeq = 1;
     long written = 0;
     while (written < totalBytes) {
-      int size = SIZES[(int) (frames & 7)];
-      int from;
-      int to;
-      int len;
-      if ((frames & 7) == 5) {
-        from = 3;
-        to = 4;
-        len = tcp(frame, tcpSeq, size);
-        tcpSeq += size - 54;
-      } else {
-        int pair = (int) ((frames >>> 3) * 7 + frames) % (PORTS * (PORTS - 1));
-        from = 1 + pair / (PORTS - 1);
-        to = 1 + pair % (PORTS - 1);
-        if (to >= from) {
-          to++;
-        }
-        int k = from * PORTS + to - PORTS - 1;
-        if (udp[k] == null) {
-          udp[k] = udpTemplate(from, to, k);
-        }
-        len = Math.max(size, 70);
-        System.arraycopy(udp[k], 0, frame, 0, 70);
-        java.util.Arrays.fill(frame, 70, len, (byte) 0);
-        patchLengths(frame, len);
-        ByteBuffer.wrap(frame).putLong(42 + 12, ++udpSeq[k]);
-      }
+      int len = traffic.next(frames, frame);
+      int from = traffic.from;
+      int to = traffic.to;
       w[from].writePacket(0, ts, frame, 0, len, len, -1, -1, (String) null);
       w[to].writePacket(0, ts + 1000, frame, 0, len, len, -1, -1, (String) null);
       ts += 2000;
@@ -245,6 +195,47 @@ public final class SyntheticRecording {
       w[p].close();
     }
     return new long[] {written, frames, frames * 2, PORTS};
+  }
+
+  /**
+   * The frames both writers produce, in the same order: round-robin udp-seq datagrams over the 12
+   * channels, every 8th frame a TCP segment from port 3 to port 4, sizes cycling through {@link
+   * #SIZES}.
+   */
+  private static final class Traffic {
+    private final byte[][] udp = new byte[PORTS * PORTS][];
+    private final long[] udpSeq = new long[PORTS * PORTS];
+    private int tcpSeq = 1;
+    int from;
+    int to;
+
+    /** Writes frame number {@code n} into {@code frame}; returns its length. */
+    int next(long n, byte[] frame) {
+      int size = SIZES[(int) (n & 7)];
+      if ((n & 7) == 5) {
+        from = 3;
+        to = 4;
+        int len = tcp(frame, tcpSeq, size);
+        tcpSeq += size - 54;
+        return len;
+      }
+      int pair = (int) ((n >>> 3) * 7 + n) % (PORTS * (PORTS - 1));
+      from = 1 + pair / (PORTS - 1);
+      to = 1 + pair % (PORTS - 1);
+      if (to >= from) {
+        to++;
+      }
+      int k = from * PORTS + to - PORTS - 1;
+      if (udp[k] == null) {
+        udp[k] = udpTemplate(from, to, k);
+      }
+      int len = Math.max(size, 70);
+      System.arraycopy(udp[k], 0, frame, 0, 70);
+      java.util.Arrays.fill(frame, 70, len, (byte) 0);
+      patchLengths(frame, len);
+      ByteBuffer.wrap(frame).putLong(42 + 12, ++udpSeq[k]);
+      return len;
+    }
   }
 
   private static byte[] eth(long dst, int src, int type, int len) {
