@@ -12,9 +12,9 @@ import org.vccp.checkpoint.protocol.AgentToken;
 import org.vccp.checkpoint.protocol.CheckpointException;
 import org.vccp.checkpoint.protocol.CheckpointResult;
 import org.vccp.checkpoint.protocol.Coordinator;
-import org.vccp.checkpoint.protocol.LinkFlush;
 import org.vccp.checkpoint.protocol.ProtocolSettings;
 import org.vccp.checkpoint.protocol.RemoteAgent;
+import org.vccp.checkpoint.protocol.RestoreTarget;
 import org.vccp.checkpoint.store.CheckpointStore;
 import org.vccp.cli.cluster.Cluster;
 import org.vccp.cli.cluster.ClusterSpec;
@@ -412,46 +412,17 @@ final class ClusterCommands {
                       () ->
                           new IllegalArgumentException(
                               "no committed checkpoint in " + store.root()));
-      CheckpointStore.verify(c);
-      System.out.println("  restore " + c.name() + ": checksums ok here");
       List<RemoteAgent> agents = hosts.connect();
       try {
-        int guests = 0;
-        try {
-          for (RemoteAgent a : agents) {
-            List<String> loaded = a.restoreLoad(c.dir());
-            System.out.println("  " + a.host() + ": loaded " + String.join(", ", loaded));
-            guests += loaded.size();
-          }
-        } catch (CheckpointException | RuntimeException e) {
-          agents.forEach(RemoteAgent::restoreAbandon);
-          throw e;
-        }
-        try {
-          LinkFlush.untilStable(
-              () -> {
-                long total = 0;
-                for (RemoteAgent a : agents) {
-                  total += a.restoreFence();
-                }
-                return total;
-              },
-              "restore");
-          for (RemoteAgent a : agents) {
-            a.restoreSettle();
-          }
-        } catch (CheckpointException | RuntimeException e) {
-          agents.forEach(RemoteAgent::restoreAbandon);
-          throw e;
-        }
-        long replayed = 0;
-        for (RemoteAgent a : agents) {
-          replayed += a.restoreGo();
-        }
+        RestoreTarget.Restored r =
+            RestoreTarget.restoreAll(agents, c.dir(), line -> System.out.println("  " + line));
         System.out.printf(
             "vccp restore: %d guest(s) on %d host(s) running again after %.2f s; %d held frame(s)"
                 + " replayed%n",
-            guests, agents.size(), (System.nanoTime() - start) / 1e9, replayed);
+            r.guests().size(),
+            agents.size(),
+            (System.nanoTime() - start) / 1e9,
+            r.replayedFrames());
         return 0;
       } finally {
         agents.forEach(RemoteAgent::close);

@@ -33,7 +33,7 @@ import org.slf4j.LoggerFactory;
  * missed deadline fails the call with an error naming the agent's address, and the next call
  * connects again. {@link #abort} and {@link #mark} never throw.
  */
-public final class RemoteAgent implements AgentLink {
+public final class RemoteAgent implements AgentLink, RestoreTarget {
   private static final Logger LOG = LoggerFactory.getLogger(RemoteAgent.class);
   private static final String LOST_HINT =
       "if the agent's host is up, the agent resumes its guests on its own after its"
@@ -112,6 +112,7 @@ public final class RemoteAgent implements AgentLink {
   }
 
   /** {@link RestoreTarget#restoreLoad} on the agent's host ({@code dir} is a path there). */
+  @Override
   public List<String> restoreLoad(Path dir) throws CheckpointException {
     JsonNode r =
         call(
@@ -125,21 +126,25 @@ public final class RemoteAgent implements AgentLink {
   }
 
   /** {@link RestoreTarget#restoreFence} on the agent's host. */
+  @Override
   public long restoreFence() throws CheckpointException {
     return call(request(AgentWire.RESTORE_FENCE, -1), "restore", -1, timeouts.prepare()).asLong();
   }
 
   /** {@link RestoreTarget#restoreSettle} on the agent's host. */
+  @Override
   public void restoreSettle() throws CheckpointException {
     call(request(AgentWire.RESTORE_SETTLE, -1), "restore", -1, timeouts.control());
   }
 
   /** {@link RestoreTarget#restoreGo} on the agent's host; returns the frames replayed. */
+  @Override
   public long restoreGo() throws CheckpointException {
     return call(request(AgentWire.RESTORE_GO, -1), "restore", -1, timeouts.prepare()).asLong();
   }
 
   /** {@link RestoreTarget#restoreAbandon} on the agent's host; never throws. */
+  @Override
   public void restoreAbandon() {
     try {
       call(request(AgentWire.RESTORE_ABANDON, -1), "restore", -1, timeouts.control());

@@ -1,13 +1,18 @@
 package org.vccp.checkpoint.protocol;
 
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Consumer;
+import org.vccp.checkpoint.store.CheckpointRefusedException;
+import org.vccp.checkpoint.store.CheckpointStore;
 
 /**
- * One host's side of a restore driven by a coordinator on another host (agent requests {@code
- * restore-load}, {@code restore-go}, {@code restore-abandon}): every host loads its part of the
- * checkpoint, and only when all have does any guest continue ({@link Restorer#restoreAll} is the
- * same in one process).
+ * One switch's side of a restore of a cluster that spans several (agent requests {@code
+ * restore-load}, {@code restore-fence}, {@code restore-settle}, {@code restore-go}, {@code
+ * restore-abandon}; docs/architecture.md, "Multi-host"). {@link #restoreAll} drives the steps, each
+ * on every target before the next, for agents on other hosts ({@link RemoteAgent}) and for clusters
+ * in one process alike.
  */
 public interface RestoreTarget {
   /**
@@ -39,4 +44,64 @@ public interface RestoreTarget {
 
   /** Kills what {@link #restoreLoad} started and releases its holds; never throws. */
   void restoreAbandon();
+
+  /** What {@link #restoreAll} restored. */
+  record Restored(List<String> guests, long replayedFrames) {}
+
+  /**
+   * Restores the checkpoint in {@code checkpointDir} on every target: verifies it here first (so a
+   * bad checkpoint is refused before any guest is touched), then load, fence until nothing moves
+   * (with several targets, as the coordinator's checkpoint flushes only then), settle and go, each
+   * on every target before the next. A failure before go abandons every target's part.
+   *
+   * @param out one line per target loaded
+   */
+  static Restored restoreAll(
+      List<? extends RestoreTarget> targets, Path checkpointDir, Consumer<String> out)
+      throws CheckpointException {
+    Path dir = checkpointDir.toAbsolutePath();
+    try {
+      CheckpointStore.verify(new CheckpointStore(dir.getParent()).open(dir.toString()));
+    } catch (CheckpointRefusedException | java.io.IOException e) {
+      throw new CheckpointException(
+          null,
+          "verify",
+          e.getMessage(),
+          "pick an earlier checkpoint (vccp checkpoints); no guest was touched",
+          e);
+    }
+    List<RestoreTarget> loaded = new ArrayList<>();
+    List<String> guests = new ArrayList<>();
+    try {
+      for (RestoreTarget t : targets) {
+        List<String> names = t.restoreLoad(dir);
+        loaded.add(t);
+        guests.addAll(names);
+        String where = t instanceof AgentLink a ? a.host() + ": " : "";
+        out.accept(where + "loaded " + String.join(", ", names));
+      }
+      if (targets.size() > 1) {
+        LinkFlush.untilStable(
+            () -> {
+              long total = 0;
+              for (RestoreTarget t : targets) {
+                total += t.restoreFence();
+              }
+              return total;
+            },
+            "restore");
+      }
+      for (RestoreTarget t : targets) {
+        t.restoreSettle();
+      }
+    } catch (CheckpointException | RuntimeException e) {
+      loaded.forEach(RestoreTarget::restoreAbandon);
+      throw e;
+    }
+    long replayed = 0;
+    for (RestoreTarget t : targets) {
+      replayed += t.restoreGo();
+    }
+    return new Restored(guests, replayed);
+  }
 }

@@ -25,9 +25,10 @@ import org.vccp.vnet.hold.HeldFrame;
  * release the holds, which replays the channel state in order before any newer frame.
  *
  * <p>A cluster that spans several switches has one restorer per switch, each restoring the guests
- * on its switch ({@link #restoreAll}): every one loads first ({@link #load}), and only when all
- * have loaded does any guest continue ({@link #go}), so a restored guest's first frames to a guest
- * on another switch find that guest's port held, not missing.
+ * on its switch, driven through {@link RestoreTarget#restoreAll}: every one loads first ({@link
+ * #load}), the links are fenced ({@link #fence}), every one settles ({@link #settle}), and only
+ * then does any guest continue ({@link #go}), so a restored guest's first frames to a guest on
+ * another switch find that guest's port held, not missing.
  */
 public final class Restorer {
   private final VirtualSwitch sw;
@@ -90,59 +91,12 @@ public final class Restorer {
    */
   public Restored restore(CheckpointStore.Committed c, Runnable onVerified)
       throws CheckpointException {
-    return restoreAll(List.of(this), c, onVerified).get(0);
-  }
-
-  /**
-   * Restores a checkpoint across several switches: verify, {@link #load} on every restorer, then
-   * {@link #go} on every one. A failure anywhere abandons every restorer's part.
-   */
-  public static List<Restored> restoreAll(
-      List<Restorer> restorers, CheckpointStore.Committed c, Runnable onVerified)
-      throws CheckpointException {
-    Map<String, List<HeldFrame>> channels = verify(c);
-    restorers
-        .get(0)
-        .progress
-        .step(
-            "restore "
-                + c.name()
-                + ": checksums ok, "
-                + c.manifest().guests().size()
-                + " guest(s)");
-    List<List<Manifest.Guest>> parts = new ArrayList<>();
-    for (Restorer r : restorers) {
-      parts.add(r.guestsOnThisSwitch(c, restorers.size() == 1));
-    }
-    onVerified.run();
-    List<Loaded> loaded = new ArrayList<>();
+    Loaded l = load(c, true, onVerified);
     try {
-      for (int i = 0; i < restorers.size(); i++) {
-        loaded.add(restorers.get(i).load(c, parts.get(i), channels));
-      }
-      if (restorers.size() > 1) {
-        LinkFlush.untilStable(
-            () -> {
-              long total = 0;
-              for (int i = 0; i < restorers.size(); i++) {
-                total += restorers.get(i).fence(loaded.get(i));
-              }
-              return total;
-            },
-            "restore");
-      }
-      for (int i = 0; i < restorers.size(); i++) {
-        restorers.get(i).settle(loaded.get(i));
-      }
-      List<Restored> done = new ArrayList<>();
-      for (int i = 0; i < restorers.size(); i++) {
-        done.add(restorers.get(i).go(loaded.get(i)));
-      }
-      return done;
+      settle(l);
+      return go(l);
     } catch (CheckpointException | RuntimeException e) {
-      for (Loaded l : loaded) {
-        l.abandon();
-      }
+      l.abandon();
       throw e;
     }
   }
@@ -154,8 +108,17 @@ public final class Restorer {
    * switch in turn, or {@link Loaded#abandon}.
    */
   public Loaded load(CheckpointStore.Committed c, Runnable onVerified) throws CheckpointException {
+    return load(c, false, onVerified);
+  }
+
+  /**
+   * @param allGuests every guest of the checkpoint belongs on this switch (a one-switch restore: a
+   *     missing port is an error), else only those whose port this switch had at the cut
+   */
+  private Loaded load(CheckpointStore.Committed c, boolean allGuests, Runnable onVerified)
+      throws CheckpointException {
     Map<String, List<HeldFrame>> channels = verify(c);
-    List<Manifest.Guest> mine = guestsOnThisSwitch(c, false);
+    List<Manifest.Guest> mine = guestsOnThisSwitch(c, allGuests);
     progress.step("restore " + c.name() + ": checksums ok, " + mine.size() + " guest(s) here");
     onVerified.run();
     return load(c, mine, channels);

@@ -359,39 +359,23 @@ public final class Cluster implements AutoCloseable, RestoreTarget {
                                 + "; take one with vccp checkpoint"))
             : store.open(which);
     Restorer.Restored r = restorer.restore(c, this::killGuests);
-    List<QmpHypervisor> restored = new ArrayList<>();
-    for (Hypervisor h : r.guests()) {
-      restored.add((QmpHypervisor) h);
-    }
-    guests = List.copyOf(restored);
+    adopt(r);
     return r;
   }
 
   /**
    * Restores a checkpoint taken across several clusters' switches (one coordinator, one agent per
-   * switch): every cluster loads its own guests with their ports held, and only then does any guest
-   * continue (Restorer#restoreAll). Running guests of every cluster are killed once the whole
-   * checkpoint has verified.
+   * switch) the way {@code vccp restore --agent ...} does over TCP (RestoreTarget#restoreAll): the
+   * whole checkpoint is verified first, then every cluster loads its own guests with their ports
+   * held, the links are fenced, and only then does any guest continue.
    */
-  public static List<Restorer.Restored> restoreAcross(
+  public static RestoreTarget.Restored restoreAcross(
       List<Cluster> clusters, CheckpointStore.Committed c, Consumer<String> out)
       throws CheckpointException {
     for (Cluster cl : clusters) {
       cl.progress = out;
     }
-    List<Restorer.Restored> parts =
-        Restorer.restoreAll(
-            clusters.stream().map(cl -> cl.restorer).toList(),
-            c,
-            () -> clusters.forEach(Cluster::killGuests));
-    for (int i = 0; i < clusters.size(); i++) {
-      List<QmpHypervisor> restored = new ArrayList<>();
-      for (Hypervisor h : parts.get(i).guests()) {
-        restored.add((QmpHypervisor) h);
-      }
-      clusters.get(i).guests = List.copyOf(restored);
-    }
-    return parts;
+    return RestoreTarget.restoreAll(clusters, c.dir(), out);
   }
 
   private Restorer.Loaded pendingRestore;
@@ -450,11 +434,7 @@ public final class Cluster implements AutoCloseable, RestoreTarget {
       l.abandon();
       throw e;
     }
-    List<QmpHypervisor> restored = new ArrayList<>();
-    for (Hypervisor h : r.guests()) {
-      restored.add((QmpHypervisor) h);
-    }
-    guests = List.copyOf(restored);
+    adopt(r);
     return r.replayedFrames();
   }
 
@@ -469,6 +449,15 @@ public final class Cluster implements AutoCloseable, RestoreTarget {
   /** This cluster's checkpoint agent, for a coordinator that spans several clusters. */
   public AgentLink agentLink() {
     return agent;
+  }
+
+  /** The restored guests are this cluster's guests from now on. */
+  private void adopt(Restorer.Restored r) {
+    List<QmpHypervisor> restored = new ArrayList<>();
+    for (Hypervisor h : r.guests()) {
+      restored.add((QmpHypervisor) h);
+    }
+    guests = List.copyOf(restored);
   }
 
   private void registerControl() {
