@@ -60,16 +60,14 @@ public interface RestoreTarget {
       List<? extends RestoreTarget> targets, Path checkpointDir, Consumer<String> out)
       throws CheckpointException {
     Path dir = checkpointDir.toAbsolutePath();
+    CheckpointStore.Committed c;
     try {
-      CheckpointStore.verify(new CheckpointStore(dir.getParent()).open(dir.toString()));
+      c = new CheckpointStore(dir.getParent()).open(dir.toString());
     } catch (CheckpointRefusedException | java.io.IOException e) {
       throw new CheckpointException(
-          null,
-          "verify",
-          e.getMessage(),
-          "pick an earlier checkpoint (vccp checkpoints); no guest was touched",
-          e);
+          null, "verify", e.getMessage(), "pick an earlier checkpoint (vccp checkpoints)", e);
     }
+    Restorer.verify(c);
     List<RestoreTarget> loaded = new ArrayList<>();
     List<String> guests = new ArrayList<>();
     try {

@@ -174,7 +174,7 @@ public final class Restorer {
   }
 
   /** Checks every checksum and reads every channel file; touches nothing. */
-  private static Map<String, List<HeldFrame>> verify(CheckpointStore.Committed c)
+  static Map<String, List<HeldFrame>> verify(CheckpointStore.Committed c)
       throws CheckpointException {
     Manifest m = c.manifest();
     Map<String, List<HeldFrame>> channels = new LinkedHashMap<>();
