@@ -4,12 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.PrintStream;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -22,26 +19,8 @@ import org.vccp.vnet.record.PcapngWriter;
 class VerifyCommandTest {
   @TempDir Path dir;
 
-  private record Run(int status, String out, String err) {}
-
-  private static Run run(String... args) {
-    PrintStream oldOut = System.out;
-    PrintStream oldErr = System.err;
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    ByteArrayOutputStream err = new ByteArrayOutputStream();
-    try {
-      System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-      System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-      var cl = Main.commandLine();
-      cl.setOut(new java.io.PrintWriter(System.out, true));
-      cl.setErr(new java.io.PrintWriter(System.err, true));
-      int status = cl.execute(args);
-      return new Run(
-          status, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
-    } finally {
-      System.setOut(oldOut);
-      System.setErr(oldErr);
-    }
+  private static CliRun run(String... args) {
+    return CliRun.of(args);
   }
 
   private static byte[] frame(int dst, int src, int tag) {
@@ -93,7 +72,7 @@ class VerifyCommandTest {
   void cleanRecordingExitsZeroWithASummaryTable() throws IOException {
     Path rec = recording("clean.pcapng", -1);
     Path json = dir.resolve("out.json");
-    Run r = run("verify", "--json", json.toString(), rec.toString());
+    CliRun r = run("verify", "--json", json.toString(), rec.toString());
     assertThat(r.status()).as(r.out() + r.err()).isZero();
     assertThat(r.out()).contains("CHANNEL").contains("g1->g2").contains("verdict: CLEAN");
     JsonNode j = new ObjectMapper().readTree(json.toFile());
@@ -107,7 +86,7 @@ class VerifyCommandTest {
   void lostFrameExitsOneAndIsInTheJson() throws IOException {
     Path rec = recording("lossy.pcapng", 3);
     Path json = dir.resolve("out.json");
-    Run r = run("verify", "--json", json.toString(), "--grace", "1s", dir.toString());
+    CliRun r = run("verify", "--json", json.toString(), "--grace", "1s", dir.toString());
     assertThat(r.status()).isEqualTo(1);
     assertThat(r.out()).contains("channel/lost").contains("VIOLATIONS");
     JsonNode f = new ObjectMapper().readTree(json.toFile()).path("findings").get(0);
@@ -124,7 +103,7 @@ class VerifyCommandTest {
     Path rec = recording("whole.pcapng", -1);
     byte[] all = Files.readAllBytes(rec);
     Path cut = Files.write(dir.resolve("cut.pcapng"), Arrays.copyOf(all, all.length - 7));
-    Run r = run("verify", cut.toString());
+    CliRun r = run("verify", cut.toString());
     assertThat(r.status()).isEqualTo(2);
     assertThat(r.err().strip().lines())
         .singleElement()
@@ -141,7 +120,7 @@ class VerifyCommandTest {
     byte[] bad = all.clone();
     bad[epb + 4] = 0x13; // a block length that is not a multiple of 4
     Path corrupt = Files.write(dir.resolve("corrupt.pcapng"), bad);
-    Run c = run("verify", corrupt.toString());
+    CliRun c = run("verify", corrupt.toString());
     assertThat(c.status()).isEqualTo(2);
     assertThat(c.err().strip().lines())
         .singleElement()
@@ -149,14 +128,14 @@ class VerifyCommandTest {
         .contains("corrupt.pcapng: at byte " + epb + ": ")
         .contains("invalid length");
 
-    Run missing = run("verify", dir.resolve("nope.pcapng").toString());
+    CliRun missing = run("verify", dir.resolve("nope.pcapng").toString());
     assertThat(missing.status()).isEqualTo(2);
     assertThat(missing.err()).contains("nope.pcapng").contains("no such file");
   }
 
   @Test
   void helpExplainsChecksAndExitCodes() {
-    Run r = run("verify", "--help");
+    CliRun r = run("verify", "--help");
     assertThat(r.status()).isZero();
     assertThat(r.out())
         .contains("--checkpoint")
@@ -170,7 +149,7 @@ class VerifyCommandTest {
 
   @Test
   void badDurationIsAOneLineError() throws IOException {
-    Run r = run("verify", "--grace", "soon", recording("x.pcapng", -1).toString());
+    CliRun r = run("verify", "--grace", "soon", recording("x.pcapng", -1).toString());
     assertThat(r.status()).isEqualTo(2);
     assertThat(r.err().strip())
         .isEqualTo(

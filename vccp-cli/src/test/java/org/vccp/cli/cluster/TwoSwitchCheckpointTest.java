@@ -204,22 +204,16 @@ class TwoSwitchCheckpointTest {
    * Runs {@code vccp COMMAND ARGS...} in this JVM; returns its output, failing on a non-zero exit.
    */
   private static String cli(String command, String... args) {
-    java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
-    java.io.PrintStream was = System.out;
-    int status;
-    System.setOut(new java.io.PrintStream(out, true, java.nio.charset.StandardCharsets.UTF_8));
-    try {
-      String[] all = new String[args.length + 1];
-      all[0] = command;
-      System.arraycopy(args, 0, all, 1, args.length);
-      status = org.vccp.cli.Main.commandLine().execute(all);
-    } finally {
-      System.setOut(was);
-    }
-    String text = out.toString(java.nio.charset.StandardCharsets.UTF_8);
-    System.out.print(text);
-    assertThat(status).as("vccp " + command + " exit status; output:%n%s", text).isZero();
-    return text;
+    String[] all = new String[args.length + 1];
+    all[0] = command;
+    System.arraycopy(args, 0, all, 1, args.length);
+    org.vccp.cli.CliRun run = org.vccp.cli.CliRun.of(all);
+    System.out.print(run.out());
+    System.err.print(run.err());
+    assertThat(run.status())
+        .as("vccp " + command + " exit status; output:%n%s%s", run.out(), run.err())
+        .isZero();
+    return run.out();
   }
 
   /** Both receivers, restored, count on with no gap, duplicate or reorder. */
