@@ -382,15 +382,38 @@ public final class PcapPort implements Port {
     }
   }
 
-  /** Injects queued frames one by one; a refused frame is counted, never retried. */
+  /**
+   * Injects queued frames one by one; a refused frame is counted, never retried.
+   *
+   * <p>pcap4j passes the whole array to {@code pcap_sendpacket} through JNA, which copies all of it
+   * into native memory and back on every call, whatever the length given. So each frame goes out
+   * from the smallest of a set of power-of-two scratch arrays that holds it: a 1,514-byte frame
+   * costs two 2 KiB copies, not two 64 KiB ones (a 64 KiB scratch array was the forwarder's largest
+   * cost: 16% of all CPU samples in a TCP run, BENCHMARKS.md).
+   */
   private final class Sender implements EgressQueue.FrameHandler {
-    private final byte[] scratch = new byte[FrameRing.MAX_FRAME_BYTES];
+    private static final int SMALLEST_SHIFT = 7;
+    private final byte[][] scratch =
+        new byte[33 - Integer.numberOfLeadingZeros(FrameRing.MAX_FRAME_BYTES) - SMALLEST_SHIFT][];
     private boolean warned;
     private int frames;
     private long bytes;
 
+    /** A reusable array of at least {@code length} bytes and less than twice that (or 128). */
+    private byte[] scratchFor(int length) {
+      int shift = Math.max(SMALLEST_SHIFT, 32 - Integer.numberOfLeadingZeros(length - 1));
+      int i = shift - SMALLEST_SHIFT;
+      byte[] a = scratch[i];
+      if (a == null) {
+        a = new byte[1 << shift];
+        scratch[i] = a;
+      }
+      return a;
+    }
+
     @Override
     public boolean onFrame(byte[] buffer, int offset, int length) {
+      byte[] scratch = scratchFor(length);
       System.arraycopy(buffer, offset, scratch, 0, length);
       PcapHandle h = handle;
       try {
