@@ -4,8 +4,11 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.channels.FileChannel;
 import java.nio.channels.WritableByteChannel;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 
 /**
  * Writes pcapng blocks (section header, interface description, enhanced packet) to a channel
@@ -45,6 +48,7 @@ public final class PcapngWriter implements AutoCloseable {
   private static final int MIN_BUFFER = 256 * 1024;
 
   private final WritableByteChannel out;
+  private final DirectFileOutput direct;
   private final ByteBuffer buf;
   private long bytesWritten;
   private int interfaces;
@@ -55,8 +59,39 @@ public final class PcapngWriter implements AutoCloseable {
    */
   public PcapngWriter(WritableByteChannel out, int bufferBytes) {
     this.out = out;
+    this.direct = null;
     this.buf =
         ByteBuffer.allocateDirect(Math.max(bufferBytes, MIN_BUFFER)).order(ByteOrder.LITTLE_ENDIAN);
+  }
+
+  private PcapngWriter(DirectFileOutput direct, int bufferBytes) {
+    this.out = null;
+    this.direct = direct;
+    int align = direct.alignment();
+    int size = (Math.max(bufferBytes, MIN_BUFFER) + align - 1) & -align;
+    this.buf =
+        ByteBuffer.allocateDirect(size + align).alignedSlice(align).order(ByteOrder.LITTLE_ENDIAN);
+  }
+
+  /**
+   * A writer to a new file, written with direct I/O where the file system allows it ({@link
+   * DirectFileOutput}: no page-cache copy), else through an ordinary file channel.
+   *
+   * @throws java.nio.file.FileAlreadyExistsException when the file exists
+   */
+  public static PcapngWriter create(Path file, int bufferBytes) throws IOException {
+    DirectFileOutput direct = DirectFileOutput.create(file);
+    if (direct != null) {
+      return new PcapngWriter(direct, bufferBytes);
+    }
+    return new PcapngWriter(
+        FileChannel.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE),
+        bufferBytes);
+  }
+
+  /** True when blocks go to the disk with direct I/O. */
+  public boolean isDirect() {
+    return direct != null;
   }
 
   /** Starts a section (a file starts with one). Interface ids restart at 0. */
@@ -163,16 +198,39 @@ public final class PcapngWriter implements AutoCloseable {
 
   /** Bytes handed to the channel plus bytes still buffered. */
   public long bytesWritten() {
-    return bytesWritten + buf.position();
+    return (direct != null ? direct.flushedBytes() : bytesWritten) + buf.position();
   }
 
-  /** Bytes waiting in the buffer. */
+  /**
+   * Bytes waiting in the buffer. With direct I/O this includes the partial last block, which is
+   * already in the file too.
+   */
   public int buffered() {
     return buf.position();
   }
 
   /** Writes everything buffered to the channel. */
   public void flush() {
+    flush(true);
+  }
+
+  /**
+   * Writes what can be written cheaply: with direct I/O, the whole blocks (the partial last one
+   * waits for the next {@link #flush()}); otherwise everything.
+   */
+  public void flushBlocks() {
+    flush(false);
+  }
+
+  private void flush(boolean complete) {
+    if (direct != null) {
+      try {
+        direct.flush(buf, complete);
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+      return;
+    }
     buf.flip();
     try {
       while (buf.hasRemaining()) {
@@ -192,7 +250,11 @@ public final class PcapngWriter implements AutoCloseable {
       flush();
     } finally {
       try {
-        out.close();
+        if (direct != null) {
+          direct.close();
+        } else {
+          out.close();
+        }
       } catch (IOException e) {
         throw new UncheckedIOException(e);
       }
@@ -204,7 +266,7 @@ public final class PcapngWriter implements AutoCloseable {
       throw new IllegalArgumentException("pcapng block of " + len + " bytes exceeds the buffer");
     }
     if (buf.remaining() < len) {
-      flush();
+      flushBlocks();
     }
   }
 

@@ -3,10 +3,8 @@ package org.vccp.vnet.record;
 import com.lmax.disruptor.EventHandler;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.time.Instant;
 import java.util.Arrays;
 import java.util.concurrent.ThreadLocalRandom;
@@ -96,9 +94,11 @@ public final class Recorder implements EventHandler<FrameSlot> {
         record(slot, sequence);
       }
       if (endOfBatch && writer != null) {
-        if (writer.buffered() >= FLUSH_BYTES || nowNs - lastFlushNs >= FLUSH_EVERY_NS) {
+        if (nowNs - lastFlushNs >= FLUSH_EVERY_NS) {
           writer.flush();
           lastFlushNs = nowNs;
+        } else if (writer.buffered() >= FLUSH_BYTES) {
+          writer.flushBlocks();
         }
       }
     } catch (UncheckedIOException e) {
@@ -187,10 +187,7 @@ public final class Recorder implements EventHandler<FrameSlot> {
         settings
             .dir()
             .resolve(String.format("%s-%s-%06d.pcapng", settings.switchName(), run, fileIndex));
-    writer =
-        new PcapngWriter(
-            FileChannel.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE),
-            BUFFER_BYTES);
+    writer = PcapngWriter.create(file, BUFFER_BYTES);
     fileOpenedNs = nowNs;
     lastFlushNs = nowNs;
     writer.writeSectionHeader(

@@ -13,19 +13,25 @@ import java.util.concurrent.locks.LockSupport;
  * the forwarder does (spinning and yielding through every gap between frames, which at tens of
  * thousands of frames per second never reaches the blocking phase and kept half a core busy doing
  * nothing on a two-core machine: BENCHMARKS.md). When nothing is ready it spins briefly, then
- * sleeps, each empty wake doubling the sleep from {@link #MIN_PARK_NS} up to {@link #MAX_PARK_NS};
- * any frame found resets it. A trailing consumer then wakes at most a few thousand times a second
- * when idle and not at all while it has a backlog. The ring holds thousands of slots, so a
- * half-millisecond nap lets it fill only under a burst of millions of frames per second, and then
- * ingress waits briefly rather than losing anything.
+ * sleeps. The sleep doubles after a wake that found nothing, up to {@link #MAX_PARK_NS}, and halves
+ * after one that found a large backlog ({@link #LARGE_BACKLOG} slots), down to {@link
+ * #MIN_PARK_NS}; a wake that found a few frames keeps it. So at a steady rate it settles where each
+ * wake finds a useful batch: a trailing consumer wakes at most a few thousand times a second and
+ * never while it has a backlog. The ring holds thousands of slots, so a half-millisecond nap lets
+ * it fill only under a burst of millions of frames per second, and then ingress waits briefly
+ * rather than losing anything.
+ *
+ * <p>One thread calls {@link #waitFor}: the consumer's own.
  */
 final class TrailingBarrier implements SequenceBarrier {
   static final long MIN_PARK_NS = TimeUnit.MICROSECONDS.toNanos(20);
   static final long MAX_PARK_NS = TimeUnit.MICROSECONDS.toNanos(500);
+  static final long LARGE_BACKLOG = 256;
   private static final int SPINS = 100;
 
   private final Sequence[] dependents;
   private volatile boolean alerted;
+  private long parkNs = MIN_PARK_NS;
 
   /**
    * @param dependents the consumers this one trails; it never passes the slowest of them
@@ -42,17 +48,21 @@ final class TrailingBarrier implements SequenceBarrier {
     checkAlert();
     long available = Util.getMinimumSequence(dependents);
     int spins = 0;
-    long parkNs = MIN_PARK_NS;
     while (available < sequence) {
       if (spins < SPINS) {
         spins++;
         Thread.onSpinWait();
-      } else {
-        LockSupport.parkNanos(this, parkNs);
-        parkNs = Math.min(parkNs * 2, MAX_PARK_NS);
+        available = Util.getMinimumSequence(dependents);
+        continue;
       }
+      LockSupport.parkNanos(this, parkNs);
       checkAlert();
       available = Util.getMinimumSequence(dependents);
+      if (available < sequence) {
+        parkNs = Math.min(parkNs * 2, MAX_PARK_NS);
+      } else if (available - sequence >= LARGE_BACKLOG) {
+        parkNs = Math.max(parkNs / 2, MIN_PARK_NS);
+      }
     }
     // the consumers trailed only pass slots that were published, so all up to here are readable
     return available;
