@@ -10,8 +10,9 @@ import org.vccp.vnet.port.IngressSink;
 import org.vccp.vnet.status.PortCounter;
 
 /**
- * Decodes QEMU's stream netdev framing and hands each whole frame to an {@link IngressSink} without
- * creating a buffer or object per frame.
+ * Decodes QEMU's stream netdev framing and hands the whole frames of each read to an {@link
+ * IngressSink} at once, up to {@link #BATCH} at a time, without creating a buffer or object per
+ * frame.
  *
  * <pre>
  *  0               4                                 4 + length
@@ -27,8 +28,13 @@ import org.vccp.vnet.status.PortCounter;
 public final class StreamFrameDecoder extends ByteToMessageDecoder {
   public static final int LENGTH_BYTES = 4;
 
+  /** The most frames handed to the sink in one call. */
+  public static final int BATCH = 256;
+
   private final int maxFrameBytes;
   private final IngressSink sink;
+  private final int[] indexes = new int[BATCH];
+  private final int[] lengths = new int[BATCH];
   private boolean failed;
 
   public StreamFrameDecoder(int maxFrameBytes, IngressSink sink) {
@@ -42,19 +48,42 @@ public final class StreamFrameDecoder extends ByteToMessageDecoder {
       in.skipBytes(in.readableBytes());
       return;
     }
-    while (in.readableBytes() >= LENGTH_BYTES) {
-      int start = in.readerIndex();
-      long length = in.getUnsignedInt(start);
-      if (length < EthernetFrame.HEADER_BYTES || length > maxFrameBytes) {
-        failed = true;
-        in.skipBytes(in.readableBytes());
-        throw badLength(length);
+    int start = in.readerIndex();
+    int end = in.writerIndex();
+    int count = 0;
+    try {
+      while (end - start >= LENGTH_BYTES) {
+        long length = in.getUnsignedInt(start);
+        if (length < EthernetFrame.HEADER_BYTES || length > maxFrameBytes) {
+          failed = true;
+          deliver(in, count); // the frames before the bad length were good
+          count = 0;
+          in.readerIndex(end);
+          throw badLength(length);
+        }
+        if (end - start < LENGTH_BYTES + length) {
+          break;
+        }
+        indexes[count] = start + LENGTH_BYTES;
+        lengths[count] = (int) length;
+        start += LENGTH_BYTES + (int) length;
+        if (++count == BATCH) {
+          deliver(in, count);
+          count = 0;
+        }
       }
-      if (in.readableBytes() < LENGTH_BYTES + length) {
-        return;
+      deliver(in, count);
+      count = 0;
+    } finally {
+      if (!failed) {
+        in.readerIndex(start);
       }
-      sink.onFrame(in, start + LENGTH_BYTES, (int) length);
-      in.readerIndex(start + LENGTH_BYTES + (int) length);
+    }
+  }
+
+  private void deliver(ByteBuf in, int count) {
+    if (count > 0) {
+      sink.onFrames(in, indexes, lengths, count);
     }
   }
 

@@ -15,6 +15,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.vccp.vnet.port.BadFrameException;
 import org.vccp.vnet.port.EgressQueue;
+import org.vccp.vnet.port.IngressSink;
 import org.vccp.vnet.ring.FrameRing;
 import org.vccp.vnet.status.PortCounter;
 import org.vccp.vnet.testing.Frames;
@@ -23,6 +24,7 @@ import org.vccp.vnet.testing.Frames;
 class StreamCodecTest {
   private final List<byte[]> decoded = new ArrayList<>();
   private EmbeddedChannel channel;
+  private final List<Integer> batches = new ArrayList<>();
 
   @BeforeAll
   static void paranoid() {
@@ -34,12 +36,34 @@ class StreamCodecTest {
         new EmbeddedChannel(
             new StreamFrameDecoder(
                 maxFrameBytes,
-                (buf, index, length) -> {
-                  byte[] f = new byte[length];
-                  buf.getBytes(index, f);
-                  decoded.add(f);
+                new IngressSink() {
+                  @Override
+                  public void onFrame(ByteBuf buf, int index, int length) {
+                    throw new AssertionError("the decoder hands frames over in batches");
+                  }
+
+                  @Override
+                  public void onFrames(ByteBuf buf, int[] indexes, int[] lengths, int count) {
+                    batches.add(count);
+                    for (int i = 0; i < count; i++) {
+                      byte[] f = new byte[lengths[i]];
+                      buf.getBytes(indexes[i], f);
+                      decoded.add(f);
+                    }
+                  }
                 }));
     return channel;
+  }
+
+  @Test
+  void framesOfOneReadArriveInBatchesOfAtMost256InOrder() {
+    List<byte[]> sent = new ArrayList<>();
+    for (int i = 0; i < 600; i++) {
+      sent.add(Frames.frame(1, 2, 60 + i % 50, i));
+    }
+    decoder(FrameRing.MAX_FRAME_BYTES).writeInbound(framed(sent.toArray(new byte[0][])));
+    assertThat(batches).containsExactly(256, 256, 88);
+    assertThat(decoded).containsExactlyElementsOf(sent);
   }
 
   @AfterEach
