@@ -1,5 +1,7 @@
 package org.vccp.vnet.port.pcap;
 
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -7,6 +9,7 @@ import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.LockSupport;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.function.Consumer;
 import org.pcap4j.core.NotOpenException;
 import org.pcap4j.core.PcapHandle;
@@ -77,6 +80,11 @@ public final class PcapPort implements Port {
   private static final int KERNEL_BUFFER_BYTES = 32 << 20;
 
   private static final int SEND_BATCH = 256;
+
+  /** The most frames the capture thread moves into the ring at once. */
+  private static final int CAPTURE_BATCH = 256;
+
+  private static final int POLL_MS = 100;
   private static final long IDLE_PARK_NS = TimeUnit.MILLISECONDS.toNanos(100);
   private static final long RETRY_NS = TimeUnit.MILLISECONDS.toNanos(200);
   private static final long JOIN_MS = 5_000;
@@ -95,6 +103,15 @@ public final class PcapPort implements Port {
   private final AtomicBoolean gsoWarned = new AtomicBoolean();
 
   private volatile PcapHandle handle;
+
+  /**
+   * {@link #handle}'s {@code pcap_t} for {@link PcapFastPath}, or null without it. The forwarder
+   * sends on it under {@link #sendLock}'s read lock; whoever replaces or closes the handle holds
+   * the write lock, so a send never runs on a closed {@code pcap_t}.
+   */
+  private volatile com.sun.jna.Pointer pcap;
+
+  private final ReentrantReadWriteLock sendLock = new ReentrantReadWriteLock();
   private volatile Thread captureThread;
   private volatile boolean running;
   private volatile boolean linkUp;
@@ -152,6 +169,7 @@ public final class PcapPort implements Port {
     maxCaptureBytes = Math.min(maxFrameBytes, mtu + L2_OVERHEAD);
     snaplen = maxCaptureBytes;
     handle = openHandle(snaplen);
+    pcap = PcapFastPath.available() ? PcapFastPath.pcapOf(handle) : null;
     running = true;
     linkUp = true;
     state = attachedState();
@@ -218,25 +236,73 @@ public final class PcapPort implements Port {
 
   private void onCaptured(byte[] frame) {
     int len = frame.length;
-    if (len < EthernetFrame.HEADER_BYTES) {
-      counters.increment(PortCounter.DROP_RUNT);
-      return;
-    }
     // pcap4j sets the original length per packet, on this thread, just before calling us
     Integer original = handle.getOriginalLength();
-    int wireLen = original == null ? len : original;
+    if (admit(len, original == null ? len : original)) {
+      counters.increment(PortCounter.RX_FRAMES);
+      counters.add(PortCounter.RX_BYTES, len);
+      ring.publishFrame(id, frame, 0, len);
+    }
+  }
+
+  /**
+   * Whether a captured frame ({@code len} bytes captured of {@code wireLen} on the wire) may be
+   * forwarded; if not, counts why.
+   */
+  private boolean admit(int len, int wireLen) {
+    if (len < EthernetFrame.HEADER_BYTES) {
+      counters.increment(PortCounter.DROP_RUNT);
+      return false;
+    }
     if (wireLen > maxCaptureBytes && !mtuGrewTo(wireLen)) {
       dropTooLong(wireLen);
-      return;
+      return false;
     }
     if (len < wireLen) {
       // fits the MTU, raised since the handle was opened: the capture loop reopens it
       counters.increment(PortCounter.DROP_OVERSIZE);
+      return false;
+    }
+    return true;
+  }
+
+  /** The capture thread's staging area for {@link #readBatch}: frames copied out of libpcap. */
+  private final class Batch {
+    final byte[] bytes = new byte[Math.max(256 * 1024, 2 * FrameRing.MAX_FRAME_BYTES)];
+    final ByteBuf buf = Unpooled.wrappedBuffer(bytes);
+    final int[] indexes = new int[CAPTURE_BATCH];
+    final int[] lengths = new int[CAPTURE_BATCH];
+  }
+
+  /**
+   * Capture thread, fast path: moves the frames that are ready (up to {@link #CAPTURE_BATCH}) into
+   * the ring in one claim, or waits up to {@link #POLL_MS} for one.
+   */
+  private void readBatch(PcapFastPath.Reader reader, Batch b) throws PcapNativeException {
+    int n = 0;
+    int used = 0;
+    long bytes = 0;
+    while (n < CAPTURE_BATCH
+        && used + FrameRing.MAX_FRAME_BYTES <= b.bytes.length
+        && reader.next()) {
+      int len = reader.capturedLength();
+      if (!admit(len, reader.wireLength())) {
+        continue;
+      }
+      reader.copyTo(b.bytes, used);
+      b.indexes[n] = used;
+      b.lengths[n] = len;
+      used += len;
+      bytes += len;
+      n++;
+    }
+    if (n == 0) {
+      reader.await(POLL_MS);
       return;
     }
-    counters.increment(PortCounter.RX_FRAMES);
-    counters.add(PortCounter.RX_BYTES, len);
-    ring.publishFrame(id, frame, 0, len);
+    counters.add(PortCounter.RX_FRAMES, n);
+    counters.add(PortCounter.RX_BYTES, bytes);
+    ring.publishFrames(id, b.buf, b.indexes, b.lengths, n);
   }
 
   /** A frame longer than the MTU allows (its wire length; the capture may hold less of it). */
@@ -260,13 +326,23 @@ public final class PcapPort implements Port {
   private void captureLoop() {
     boolean reported = false;
     long nextStatsNs = System.nanoTime();
+    Batch batch = pcap != null ? new Batch() : null;
+    PcapFastPath.Reader reader = null;
     while (running) {
       if (ingressPaused) {
         LockSupport.parkNanos(this, IDLE_PARK_NS);
         continue;
       }
       try {
-        handle.dispatch(-1, capture);
+        if (batch == null) {
+          handle.dispatch(-1, capture);
+        } else {
+          PcapHandle h = handle;
+          if (reader == null || !reader.reads(h)) {
+            reader = new PcapFastPath.Reader(h);
+          }
+          readBatch(reader, batch);
+        }
         reported = false;
       } catch (InterruptedException e) {
         continue; // breakLoop: re-check running
@@ -358,8 +434,14 @@ public final class PcapPort implements Port {
     readKernelDrops();
     kernelDropsBase = counters.get(PortCounter.DROP_KERNEL);
     snaplen = wanted;
-    handle = fresh;
-    old.close();
+    sendLock.writeLock().lock();
+    try {
+      handle = fresh;
+      pcap = pcap != null ? PcapFastPath.pcapOf(fresh) : null;
+      old.close();
+    } finally {
+      sendLock.writeLock().unlock();
+    }
     state = attachedState();
     LOG.info(
         "port {}: the MTU of {} changed to {}; capture reopened with snaplen {}",
@@ -393,6 +475,8 @@ public final class PcapPort implements Port {
    */
   private final class Sender implements EgressQueue.FrameHandler {
     private static final int SMALLEST_SHIFT = 7;
+    private final PcapFastPath.Sender fast =
+        PcapFastPath.available() ? new PcapFastPath.Sender() : null;
     private final byte[][] scratch =
         new byte[33 - Integer.numberOfLeadingZeros(FrameRing.MAX_FRAME_BYTES) - SMALLEST_SHIFT][];
     private boolean warned;
@@ -413,6 +497,18 @@ public final class PcapPort implements Port {
 
     @Override
     public boolean onFrame(byte[] buffer, int offset, int length) {
+      if (fast != null) {
+        // under sendLock's read lock (egressReady): the pcap_t stays open
+        com.sun.jna.Pointer p = pcap;
+        String error = p == null ? "the capture is closed" : fast.send(p, buffer, offset, length);
+        if (error == null) {
+          frames++;
+          bytes += length;
+        } else {
+          refused(length, error);
+        }
+        return true;
+      }
       byte[] scratch = scratchFor(length);
       System.arraycopy(buffer, offset, scratch, 0, length);
       PcapHandle h = handle;
@@ -429,18 +525,22 @@ public final class PcapPort implements Port {
         frames++;
         bytes += length;
       } catch (PcapNativeException | NotOpenException e) {
-        counters.increment(PortCounter.DROP_SEND_ERROR);
-        if (!warned) {
-          warned = true;
-          LOG.warn(
-              "port {}: interface {} refused a {}-byte frame: {}; counted as drop_send_error",
-              spec.name(),
-              spec.device(),
-              length,
-              e.getMessage());
-        }
+        refused(length, e.getMessage());
       }
       return true;
+    }
+
+    private void refused(int length, String why) {
+      counters.increment(PortCounter.DROP_SEND_ERROR);
+      if (!warned) {
+        warned = true;
+        LOG.warn(
+            "port {}: interface {} refused a {}-byte frame: {}; counted as drop_send_error",
+            spec.name(),
+            spec.device(),
+            length,
+            why);
+      }
     }
 
     void publishCounts() {
@@ -472,8 +572,13 @@ public final class PcapPort implements Port {
       egress.discardAll();
       return;
     }
-    while (egress.drain(sender, SEND_BATCH) > 0) {
-      sender.publishCounts();
+    sendLock.readLock().lock();
+    try {
+      while (egress.drain(sender, SEND_BATCH) > 0) {
+        sender.publishCounts();
+      }
+    } finally {
+      sendLock.readLock().unlock();
     }
     fireWritableSignalIfRoom();
   }
@@ -547,7 +652,13 @@ public final class PcapPort implements Port {
     PcapHandle h = handle; // read after the join: a reopen may have replaced it
     if (h != null) {
       if (captureDone) {
-        h.close();
+        sendLock.writeLock().lock();
+        try {
+          pcap = null;
+          h.close();
+        } finally {
+          sendLock.writeLock().unlock();
+        }
       } else {
         LOG.warn(
             "port {}: capture thread did not stop within {} ms; leaving the pcap handle open"
