@@ -98,7 +98,9 @@ final class SwitchCommand implements java.util.concurrent.Callable<Integer> {
   @Option(
       names = "--wait-strategy",
       paramLabel = "NAME",
-      description = "Forwarder wait: sleeping, blocking, yielding, busy-spin.")
+      description =
+          "Forwarder wait: phased (default: spins, yields, then sleeps), blocking (sleeps at"
+              + " once: least CPU, e.g. beside busy guests), sleeping, yielding, busy-spin.")
   String waitStrategy;
 
   @Option(

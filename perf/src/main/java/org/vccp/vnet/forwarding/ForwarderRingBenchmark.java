@@ -37,7 +37,7 @@ public class ForwarderRingBenchmark {
   @Param({"64", "1500"})
   public int frameBytes;
 
-  @Param({"PHASED", "YIELDING", "BUSY_SPIN"})
+  @Param({"BLOCKING", "PHASED", "YIELDING", "BUSY_SPIN"})
   public WaitStrategyName waitStrategy;
 
   private FrameRing ring;
