@@ -3,7 +3,6 @@ package org.vccp.vnet.port;
 import io.netty.channel.Channel;
 import io.netty.channel.EventLoop;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.vccp.vnet.ring.FrameRing;
@@ -15,12 +14,6 @@ import org.vccp.vnet.status.PortCounter;
  * and its drain scheduling (at most one drain task pending, however many batches asked), the
  * lossless "writable" signal, and backpressure as {@code autoRead} on the current channel.
  * Subclasses say how to drain and which channel carries data now.
- *
- * <p>The egress queue has two possible consumers: the event loop (drain, discard) and, for a port
- * that can write its socket directly ({@link #writeDirect()}), the forwarder itself, which then
- * skips the hand-off to the I/O thread when the socket has room. Only one consumes at a time: each
- * takes {@link #consumer} first. The forwarder only tries, never waits; the event loop retries a
- * drain that found the forwarder writing (it holds the queue for one non-blocking write).
  */
 public abstract class SocketPort implements Port {
   private static final Logger LOG = LoggerFactory.getLogger(SocketPort.class);
@@ -33,14 +26,6 @@ public abstract class SocketPort implements Port {
   protected final EgressQueue egress;
   protected final Counters counters = Counters.forPort();
   private final AtomicBoolean drainScheduled = new AtomicBoolean();
-
-  private static final int IDLE = 0;
-  private static final int FORWARDER = 1;
-  private static final int LOOP = 2;
-
-  /** Who consumes the egress queue now: {@link #IDLE}, {@link #FORWARDER} or {@link #LOOP}. */
-  private final AtomicInteger consumer = new AtomicInteger(IDLE);
-
   private final Runnable drainTask = this::runDrain;
   private volatile Runnable writableSignal;
   private volatile boolean ingressPaused;
@@ -86,35 +71,10 @@ public abstract class SocketPort implements Port {
   /** Writes queued frames to the peer; runs on {@link #loop}. */
   protected abstract void drain();
 
-  /**
-   * Forwarder thread, end of a batch: writes what is queued straight to the socket if that can be
-   * done now without blocking and without passing anything the event loop still has to write.
-   *
-   * @return true when the queue is empty afterwards; false leaves the rest to a drain
-   */
-  protected boolean writeDirect() {
-    return false;
-  }
-
   private void runDrain() {
     drainScheduled.set(false);
-    if (!consumer.compareAndSet(IDLE, LOOP)) {
-      // the forwarder is in one non-blocking write; come back right after it
-      scheduleDrain();
-      return;
-    }
-    try {
-      drain();
-    } finally {
-      consumer.set(IDLE);
-    }
+    drain();
     fireWritableSignalIfRoom();
-  }
-
-  private void scheduleDrain() {
-    if (drainScheduled.compareAndSet(false, true)) {
-      loop.execute(drainTask);
-    }
   }
 
   /** Runs the lossless signal once the queue has drained below half. Event loop only. */
@@ -135,31 +95,11 @@ public abstract class SocketPort implements Port {
    * loop only.
    */
   protected final int discardQueued() {
-    return discard(true);
-  }
-
-  /**
-   * Drops everything queued, counting it as {@code drop_no_port} if {@code count}. Event loop only:
-   * takes the queue from the forwarder (waiting out one write) unless a drain holds it.
-   */
-  protected final int discard(boolean count) {
-    boolean held = consumer.get() == LOOP; // only this thread ever sets LOOP
-    if (!held) {
-      while (!consumer.compareAndSet(IDLE, LOOP)) {
-        Thread.onSpinWait();
-      }
+    int lost = egress.discardAll();
+    if (lost > 0) {
+      counters.addShared(PortCounter.DROP_NO_PORT, lost);
     }
-    try {
-      int lost = egress.discardAll();
-      if (lost > 0 && count) {
-        counters.addShared(PortCounter.DROP_NO_PORT, lost);
-      }
-      return lost;
-    } finally {
-      if (!held) {
-        consumer.set(IDLE);
-      }
-    }
+    return lost;
   }
 
   /** Applies the current backpressure state to a new channel. Event loop only. */
@@ -173,21 +113,9 @@ public abstract class SocketPort implements Port {
 
   @Override
   public final void egressReady() {
-    if (consumer.compareAndSet(IDLE, FORWARDER)) {
-      boolean empty;
-      try {
-        empty = writeDirect();
-      } finally {
-        consumer.set(IDLE);
-      }
-      if (empty) {
-        if (writableSignal != null) {
-          loop.execute(this::fireWritableSignalIfRoom);
-        }
-        return;
-      }
+    if (drainScheduled.compareAndSet(false, true)) {
+      loop.execute(drainTask);
     }
-    scheduleDrain();
   }
 
   /** Drains now (from the event loop, e.g. when the socket becomes writable). */

@@ -195,58 +195,6 @@ class SwitchSocketsTest {
     assertThat(stuck).isNotNull();
   }
 
-  /**
-   * Frames sent one at a time leave the switch by the forwarder's direct socket write. A reader
-   * that pauses fills its socket: a direct write goes short, the rest is carried over to the I/O
-   * thread and the later frames queue behind it (lossless port: the sender is held back). When the
-   * reader resumes, every frame arrives once and in order.
-   */
-  @Test
-  void aPausedReaderGetsEveryDirectlyWrittenFrameInOrderWhenItResumes() throws Exception {
-    SwitchContext ctx = new SwitchContext();
-    ctx.ports.add(PortSpec.listen("p0", PortAddress.unix(sock("p0"))));
-    ctx.ports.add(
-        PortSpec.listen("slow", PortAddress.unix(sock("slow")))
-            .withLossless(true)
-            .withEgressQueueBytes(256 * 1024));
-    VirtualSwitch sw = track(VirtualSwitch.start(ctx));
-    StreamClient c0 = client(sw, "p0");
-    StreamClient slow = track(StreamClient.unix(sock("slow"), false));
-    Await.until("slow connected", WAIT, () -> sw.port("slow").isLinkUp());
-    slow.send(Frames.frame(EthernetFrame.BROADCAST, B, 60, 0));
-    c0.receive(1, WAIT);
-
-    int n = 3_000;
-    List<byte[]> sent = new ArrayList<>();
-    for (int i = 0; i < n; i++) {
-      sent.add(Frames.frame(B, A, 1500, i));
-    }
-    Thread sender =
-        new Thread(
-            () -> {
-              for (byte[] f : sent) {
-                sendQuietly(c0, List.of(f));
-                // one frame per forwarder batch, so each goes out by a direct write
-                java.util.concurrent.locks.LockSupport.parkNanos(100_000);
-              }
-            });
-    sender.start();
-    // the reader's socket (about 200 KiB) and the port's queue fill; the sender is pushed back
-    Await.until(
-        "the paused reader's socket and queue are full",
-        WAIT,
-        () -> sw.port("slow").unsentBytes() > 128 * 1024);
-    assertThat(sender.isAlive()).as("sender held back by the lossless port").isTrue();
-    slow.startReading();
-    List<byte[]> got = slow.receive(n, Duration.ofSeconds(30));
-    sender.join(WAIT.toMillis());
-    assertInOrder(got, n);
-    var counters = sw.port("slow").counters();
-    assertThat(counters.get(PortCounter.TX_FRAMES)).isEqualTo(n);
-    assertThat(counters.get(PortCounter.DROP_CONGESTION)).isZero();
-    assertThat(counters.get(PortCounter.DROP_NO_PORT)).isZero();
-  }
-
   private static void sendQuietly(StreamClient c, List<byte[]> frames) {
     try {
       c.sendAll(frames);

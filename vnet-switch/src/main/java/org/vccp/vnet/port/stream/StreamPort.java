@@ -3,16 +3,13 @@ package org.vccp.vnet.port.stream;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.ByteBuf;
-import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
-import io.netty.channel.ChannelOutboundBuffer;
 import io.netty.channel.WriteBufferWaterMark;
-import io.netty.channel.epoll.AbstractEpollStreamChannel;
 import io.netty.channel.epoll.EpollDomainSocketChannel;
 import io.netty.channel.epoll.EpollServerDomainSocketChannel;
 import io.netty.channel.epoll.EpollServerSocketChannel;
@@ -47,15 +44,6 @@ import org.vccp.vnet.status.PortCounter;
 public final class StreamPort extends SocketPort {
   private static final Logger LOG = LoggerFactory.getLogger(StreamPort.class);
   private static final int CHUNK_BYTES = 64 * 1024;
-
-  /**
-   * The forwarder writes directly only this much: a light load's few frames, where the hand-off to
-   * the I/O thread is most of the latency. A heavy load's full queue is written by the I/O thread,
-   * which at maximum rate has the time the forwarder lacks (measured: with no limit, 1→1 1500 B
-   * fell from about 1.1 M to 0.65 M frames/s).
-   */
-  private static final int DIRECT_MAX_BYTES = 8 * 1024;
-
   private static final WriteBufferWaterMark WATER_MARK =
       new WriteBufferWaterMark(256 << 10, 512 << 10);
 
@@ -64,21 +52,6 @@ public final class StreamPort extends SocketPort {
 
   private volatile Channel server;
   private volatile Channel active;
-
-  /** The forwarder's encoding buffer for {@link #writeDirect()}; forwarder thread only. */
-  private final ByteBuf directOut = Unpooled.directBuffer(CHUNK_BYTES);
-
-  private final StreamFrameWriter directWriter = new StreamFrameWriter();
-
-  /**
-   * What a direct write could not finish (the socket took part of it), with its frame and byte
-   * counts: the next drain writes it before anything else. Set by the forwarder, taken by the event
-   * loop, each while holding the egress queue.
-   */
-  private volatile Carry carry;
-
-  private record Carry(ByteBuf rest, int frames, long bytes) {}
-
   private volatile boolean closed;
   private volatile String lastDialError;
 
@@ -268,69 +241,14 @@ public final class StreamPort extends SocketPort {
     }
   }
 
-  /**
-   * Forwarder: if the queue holds at most {@link #DIRECT_MAX_BYTES} and the connection has nothing
-   * pending in Netty and nothing carried over, encodes the queue and writes it with one
-   * non-blocking {@code write} on the socket. This saves the wake-up of the I/O thread, one of
-   * three thread hand-offs per frame. A short write leaves the rest as {@link #carry} for the event
-   * loop, which writes it first.
-   */
-  @Override
-  protected boolean writeDirect() {
-    Channel ch = active;
-    if (!(ch instanceof AbstractEpollStreamChannel epoll)
-        || egress.bytesQueued() > DIRECT_MAX_BYTES
-        || !ch.isActive()
-        || carry != null) {
-      return false;
-    }
-    ChannelOutboundBuffer pending = ch.unsafe().outboundBuffer();
-    if (pending == null || pending.totalPendingWriteBytes() != 0) {
-      return false;
-    }
-    ByteBuf out = directOut.clear();
-    egress.drain(directWriter.reset(out), Integer.MAX_VALUE);
-    int frames = directWriter.frames();
-    if (frames == 0) {
-      return egress.isEmpty();
-    }
-    int len = out.readableBytes();
-    int written;
-    try {
-      java.nio.ByteBuffer nio = out.internalNioBuffer(0, len);
-      written = epoll.fd().write(nio, nio.position(), nio.limit());
-    } catch (java.io.IOException e) {
-      written = 0; // the event loop's write meets the same error and closes the connection
-    }
-    if (written == len) {
-      counters.addShared(PortCounter.TX_FRAMES, frames);
-      counters.addShared(PortCounter.TX_BYTES, directWriter.bytes());
-      return egress.isEmpty();
-    }
-    ByteBuf rest = ch.alloc().directBuffer(len - written);
-    rest.writeBytes(out, written, len - written);
-    carry = new Carry(rest, frames, directWriter.bytes());
-    return false;
-  }
-
   @Override
   protected void drain() {
     Channel ch = active;
-    Carry c = carry;
-    if (c != null) {
-      carry = null;
-      if (ch == null) {
-        c.rest().release();
-        counters.addShared(PortCounter.DROP_NO_PORT, c.frames());
-      } else {
-        ch.write(c.rest()).addListener(f -> countWrite(f.isSuccess(), c.frames(), c.bytes()));
-      }
-    }
     if (ch == null) {
       discardQueued();
       return;
     }
-    boolean wrote = c != null;
+    boolean wrote = false;
     while (ch.isWritable() && !egress.isEmpty()) {
       ByteBuf out = ch.alloc().directBuffer(CHUNK_BYTES);
       egress.drain(writer.reset(out), Integer.MAX_VALUE);
@@ -340,21 +258,20 @@ public final class StreamPort extends SocketPort {
         out.release();
         break;
       }
-      ch.write(out).addListener(f -> countWrite(f.isSuccess(), frames, bytes));
+      ch.write(out)
+          .addListener(
+              f -> {
+                if (f.isSuccess()) {
+                  counters.add(PortCounter.TX_FRAMES, frames);
+                  counters.add(PortCounter.TX_BYTES, bytes);
+                } else {
+                  counters.addShared(PortCounter.DROP_NO_PORT, frames);
+                }
+              });
       wrote = true;
     }
     if (wrote) {
       ch.flush();
-    }
-  }
-
-  /** Event loop: counts a write of {@code frames} as sent, or as lost with the peer. */
-  private void countWrite(boolean success, int frames, long bytes) {
-    if (success) {
-      counters.addShared(PortCounter.TX_FRAMES, frames);
-      counters.addShared(PortCounter.TX_BYTES, bytes);
-    } else {
-      counters.addShared(PortCounter.DROP_NO_PORT, frames);
     }
   }
 
@@ -400,16 +317,7 @@ public final class StreamPort extends SocketPort {
       ch.close().syncUninterruptibly();
     }
     if (!loop.isShuttingDown()) {
-      loop.execute(
-          () -> {
-            discard(false);
-            Carry c = carry;
-            if (c != null) {
-              carry = null;
-              c.rest().release();
-            }
-            directOut.release();
-          });
+      loop.execute(() -> egress.discardAll());
     }
   }
 }
