@@ -66,8 +66,14 @@ public final class FrameRing implements AutoCloseable {
     for (int i = 1; i < consumersInOrder.length; i++) {
       EventHandler<FrameSlot> trailing = consumersInOrder[i];
       EventProcessorFactory<FrameSlot> behind =
-          (ring, trailed) ->
-              new BatchEventProcessorBuilder().build(ring, new TrailingBarrier(trailed), trailing);
+          (ring, trailed) -> {
+            var p =
+                new BatchEventProcessorBuilder()
+                    .build(ring, new TrailingBarrier(trailed), trailing);
+            // the DSL's default handler is not applied to processors built by a factory
+            p.setExceptionHandler(new LoggingExceptionHandler());
+            return p;
+          };
       group = group.then(behind);
     }
     disruptor.setDefaultExceptionHandler(new LoggingExceptionHandler());

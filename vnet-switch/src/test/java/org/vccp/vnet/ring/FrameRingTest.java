@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.vccp.vnet.testing.Await;
 
 class FrameRingTest {
@@ -45,6 +46,48 @@ class FrameRingTest {
           "both consumers saw every frame", Duration.ofSeconds(10), () -> trailing.size() == count);
       assertThat(first).containsExactlyElementsOf(sent);
       assertThat(trailing).containsExactlyElementsOf(sent);
+    } finally {
+      ring.close();
+    }
+  }
+
+  /** A consumer that fails on a slot skips it (logged) and goes on; ingress never stalls. */
+  @Test
+  // a consumer killed by its exception would stall publishing forever: fail, do not hang
+  @Timeout(value = 30, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
+  void aTrailingConsumerThatThrowsSkipsTheSlotAndTheRingKeepsFlowing() {
+    List<byte[]> first = new CopyOnWriteArrayList<>();
+    List<Integer> trailing = new CopyOnWriteArrayList<>();
+    EventHandler<FrameSlot> a = (slot, seq, end) -> first.add(copy(slot));
+    EventHandler<FrameSlot> b =
+        (slot, seq, end) -> {
+          if (slot.data[0] % 10 == 3) {
+            throw new IllegalStateException("test failure on frame " + slot.data[0]);
+          }
+          trailing.add((int) slot.data[0]);
+        };
+    FrameRing ring = new FrameRing(64, 128, 4, WaitStrategyName.BLOCKING, a, b);
+    ring.start();
+    try {
+      ByteBuf buf = Unpooled.buffer();
+      int count = 100; // more than the ring holds: a dead consumer would stall publishing
+      int[] indexes = new int[count];
+      int[] lengths = new int[count];
+      for (int i = 0; i < count; i++) {
+        byte[] f = new byte[20];
+        f[0] = (byte) i;
+        indexes[i] = buf.writerIndex();
+        lengths[i] = f.length;
+        buf.writeBytes(f);
+      }
+      ring.publishFrames(2, buf, indexes, lengths, count);
+      ring.publishFrames(2, buf, indexes, lengths, count);
+      Await.until(
+          "the trailing consumer passed every slot",
+          Duration.ofSeconds(10),
+          () -> trailing.size() == 2 * (count - 10));
+      assertThat(first).hasSize(2 * count);
+      assertThat(trailing).doesNotContain(3, 13, 93);
     } finally {
       ring.close();
     }
