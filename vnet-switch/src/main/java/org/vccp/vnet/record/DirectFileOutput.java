@@ -8,6 +8,8 @@ import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * A new file written with {@code O_DIRECT}: blocks go from the writer's buffer to the disk without
@@ -33,20 +35,33 @@ final class DirectFileOutput implements AutoCloseable {
   }
 
   /**
+   * Directories whose file system refused {@code O_DIRECT} once: not tried again, because the JDK
+   * may leave the descriptor of a refused open behind (it sets the flag after opening).
+   */
+  private static final Set<Path> REFUSED = ConcurrentHashMap.newKeySet();
+
+  /**
    * Creates {@code file} for direct writes, or returns null when its file system cannot do direct
    * I/O (then nothing is left behind).
    *
    * @throws FileAlreadyExistsException when the file exists
    */
   static DirectFileOutput create(Path file) throws IOException {
+    Path dir = file.toAbsolutePath().getParent();
+    if (REFUSED.contains(dir)) {
+      return null;
+    }
     int align;
     try {
-      long block = Files.getFileStore(file.toAbsolutePath().getParent()).getBlockSize();
+      long block = Files.getFileStore(dir).getBlockSize();
       if (block <= 0 || block > (1 << 16) || Long.bitCount(block) != 1) {
+        REFUSED.add(dir);
         return null;
       }
       align = (int) block;
-    } catch (UnsupportedOperationException e) {
+    } catch (IOException | UnsupportedOperationException e) {
+      // e.g. no mount point for the directory in a container: write the ordinary way
+      REFUSED.add(dir);
       return null;
     }
     FileChannel ch;
@@ -61,6 +76,7 @@ final class DirectFileOutput implements AutoCloseable {
       throw e;
     } catch (IOException | UnsupportedOperationException e) {
       // e.g. EINVAL: this file system has no O_DIRECT; open() may have created the file first
+      REFUSED.add(dir);
       Files.deleteIfExists(file);
       return null;
     }

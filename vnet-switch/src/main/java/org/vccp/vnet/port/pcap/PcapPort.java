@@ -280,29 +280,38 @@ public final class PcapPort implements Port {
    */
   private void readBatch(PcapFastPath.Reader reader, Batch b) throws PcapNativeException {
     int n = 0;
+    int reads = 0;
     int used = 0;
     long bytes = 0;
-    while (n < CAPTURE_BATCH
-        && used + FrameRing.MAX_FRAME_BYTES <= b.bytes.length
-        && reader.next()) {
-      int len = reader.capturedLength();
-      if (!admit(len, reader.wireLength())) {
-        continue;
+    try {
+      // bounded by reads, not by frames kept: a flood of refused frames must not keep the
+      // capture thread from checking whether to stop, pause or reopen
+      while (reads < CAPTURE_BATCH
+          && used + FrameRing.MAX_FRAME_BYTES <= b.bytes.length
+          && reader.next()) {
+        reads++;
+        int len = reader.capturedLength();
+        if (!admit(len, reader.wireLength())) {
+          continue;
+        }
+        reader.copyTo(b.bytes, used);
+        b.indexes[n] = used;
+        b.lengths[n] = len;
+        used += len;
+        bytes += len;
+        n++;
       }
-      reader.copyTo(b.bytes, used);
-      b.indexes[n] = used;
-      b.lengths[n] = len;
-      used += len;
-      bytes += len;
-      n++;
+    } finally {
+      // frames read before a read error are forwarded, not lost
+      if (n > 0) {
+        counters.add(PortCounter.RX_FRAMES, n);
+        counters.add(PortCounter.RX_BYTES, bytes);
+        ring.publishFrames(id, b.buf, b.indexes, b.lengths, n);
+      }
     }
-    if (n == 0) {
+    if (reads == 0) {
       reader.await(POLL_MS);
-      return;
     }
-    counters.add(PortCounter.RX_FRAMES, n);
-    counters.add(PortCounter.RX_BYTES, bytes);
-    ring.publishFrames(id, b.buf, b.indexes, b.lengths, n);
   }
 
   /** A frame longer than the MTU allows (its wire length; the capture may hold less of it). */
