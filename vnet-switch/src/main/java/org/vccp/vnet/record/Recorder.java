@@ -90,7 +90,7 @@ public final class Recorder implements EventHandler<FrameSlot> {
         if (slot.released != null && writer != null) {
           recordReleased(slot);
         }
-      } else if (writer != null) {
+      } else if (writer != null && slot.kind != FrameSlot.KIND_EMPTY) {
         record(slot, sequence);
       }
       if (endOfBatch && writer != null) {

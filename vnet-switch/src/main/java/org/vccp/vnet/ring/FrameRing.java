@@ -91,10 +91,12 @@ public final class FrameRing implements AutoCloseable {
    */
   public void publishFrame(int ingressPortId, ByteBuf src, int index, int length) {
     long seq = ring.next();
+    boolean filled = false;
     try {
       src.getBytes(index, fill(seq, FrameSlot.KIND_FRAME, ingressPortId, length), 0, length);
+      filled = true;
     } finally {
-      ring.publish(seq);
+      publish(seq, seq, filled ? seq + 1 : seq);
     }
   }
 
@@ -113,6 +115,7 @@ public final class FrameRing implements AutoCloseable {
       long hi = ring.next(n);
       long lo = hi - (n - 1);
       long now = stampIngress ? System.nanoTime() : 0L;
+      int filled = 0;
       try {
         for (int i = 0; i < n; i++) {
           int f = done + i;
@@ -121,9 +124,10 @@ public final class FrameRing implements AutoCloseable {
               fill(lo + i, FrameSlot.KIND_FRAME, ingressPortId, lengths[f], now),
               0,
               lengths[f]);
+          filled++;
         }
       } finally {
-        ring.publish(lo, hi);
+        publish(lo, hi, lo + filled);
       }
       done += n;
     }
@@ -132,11 +136,13 @@ public final class FrameRing implements AutoCloseable {
   /** Same as {@link #publishFrame(int, ByteBuf, int, int)} for a frame in an array. */
   public void publishFrame(int ingressPortId, byte[] src, int offset, int length) {
     long seq = ring.next();
+    boolean filled = false;
     try {
       System.arraycopy(
           src, offset, fill(seq, FrameSlot.KIND_FRAME, ingressPortId, length), 0, length);
+      filled = true;
     } finally {
-      ring.publish(seq);
+      publish(seq, seq, filled ? seq + 1 : seq);
     }
   }
 
@@ -147,12 +153,14 @@ public final class FrameRing implements AutoCloseable {
   public void publishDropped(
       int ingressPortId, int dropReason, ByteBuf src, int index, int length, int maxBytes) {
     long seq = ring.next();
+    boolean filled = false;
     try {
       int kept = Math.min(length, maxBytes);
       src.getBytes(index, fill(seq, FrameSlot.KIND_DROPPED, ingressPortId, kept), 0, kept);
       ring.get(seq).dropReason = dropReason;
+      filled = true;
     } finally {
-      ring.publish(seq);
+      publish(seq, seq, filled ? seq + 1 : seq);
     }
   }
 
@@ -173,6 +181,21 @@ public final class FrameRing implements AutoCloseable {
     } finally {
       ring.publish(seq);
     }
+  }
+
+  /**
+   * Publishes the claimed slots {@code lo..hi}; those from {@code firstUnfilled} on, which an
+   * exception left half-written (stale bytes, or last lap's command), become {@link
+   * FrameSlot#KIND_EMPTY} so that no consumer acts on them.
+   */
+  private void publish(long lo, long hi, long firstUnfilled) {
+    for (long s = firstUnfilled; s <= hi; s++) {
+      FrameSlot slot = ring.get(s);
+      slot.kind = FrameSlot.KIND_EMPTY;
+      slot.command = null;
+      slot.length = 0;
+    }
+    ring.publish(lo, hi);
   }
 
   /** Sets a claimed slot's header and returns its buffer, able to hold {@code length} bytes. */

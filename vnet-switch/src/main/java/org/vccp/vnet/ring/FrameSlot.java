@@ -19,6 +19,12 @@ public final class FrameSlot {
    */
   public static final int KIND_DROPPED = 2;
 
+  /**
+   * Nothing: a claimed slot that an exception left unfilled (the ring must publish every slot it
+   * hands out). Every consumer skips it.
+   */
+  public static final int KIND_EMPTY = 3;
+
   /** {@link #egressEdits} value: the frame leaves as it came in. */
   public static final int EDIT_NONE = 0xFFFF;
 

@@ -1,6 +1,7 @@
 package org.vccp.vnet.ring;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.lmax.disruptor.EventHandler;
 import io.netty.buffer.ByteBuf;
@@ -91,6 +92,53 @@ class FrameRingTest {
     } finally {
       ring.close();
     }
+  }
+
+  /**
+   * A batch that fails half-way (here: a bad index) still publishes every slot it claimed, but the
+   * unfilled ones are empty: no consumer sees last lap's command again or a stale frame.
+   */
+  @Test
+  void aBatchThatFailsHalfWayLeavesItsUnfilledSlotsEmpty() {
+    List<Object> seen = new CopyOnWriteArrayList<>();
+    List<Object> seenBehind = new CopyOnWriteArrayList<>();
+    EventHandler<FrameSlot> a = (slot, seq, end) -> seen.add(describe(slot));
+    EventHandler<FrameSlot> b = (slot, seq, end) -> seenBehind.add(describe(slot));
+    FrameRing ring = new FrameRing(64, 128, 4, WaitStrategyName.BLOCKING, a, b);
+    ring.start();
+    try {
+      for (int i = 0; i < 64; i++) {
+        ring.publishCommand("old command " + i); // one lap: every slot holds a command
+      }
+      ByteBuf buf = Unpooled.buffer().writeZero(100);
+      int[] indexes = {0, 20, 1_000, 40, 60};
+      int[] lengths = {20, 20, 20, 20, 20};
+      assertThatThrownBy(() -> ring.publishFrames(2, buf, indexes, lengths, 5))
+          .isInstanceOf(IndexOutOfBoundsException.class);
+      ring.publishFrame(2, new byte[30], 0, 30);
+      Await.until(
+          "the trailing consumer caught up",
+          Duration.ofSeconds(10),
+          () -> seenBehind.size() == 64 + 5 + 1);
+      List<Object> expected = new ArrayList<>();
+      for (int i = 0; i < 64; i++) {
+        expected.add("old command " + i);
+      }
+      expected.addAll(List.of("frame 20", "frame 20", "empty", "empty", "empty", "frame 30"));
+      assertThat(seen).containsExactlyElementsOf(expected);
+      assertThat(seenBehind).containsExactlyElementsOf(expected);
+    } finally {
+      ring.close();
+    }
+  }
+
+  private static Object describe(FrameSlot slot) {
+    return switch (slot.kind) {
+      case FrameSlot.KIND_COMMAND -> slot.command;
+      case FrameSlot.KIND_FRAME -> "frame " + slot.length;
+      case FrameSlot.KIND_EMPTY -> "empty";
+      default -> "kind " + slot.kind;
+    };
   }
 
   private static byte[] copy(FrameSlot slot) {
