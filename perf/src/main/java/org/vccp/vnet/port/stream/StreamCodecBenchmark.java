@@ -71,9 +71,11 @@ public class StreamCodecBenchmark {
     egress = new EgressQueue(1 << 20);
   }
 
-  private void copyToSlot(ByteBuf buffer, int index, int length) {
-    buffer.getBytes(index, slot, 0, length);
-    checksum += slot[length - 1];
+  private void copyToSlot(ByteBuf buffer, int[] indexes, int[] lengths, int count) {
+    for (int i = 0; i < count; i++) {
+      buffer.getBytes(indexes[i], slot, 0, lengths[i]);
+      checksum += slot[lengths[i] - 1];
+    }
   }
 
   @Benchmark

@@ -57,7 +57,6 @@ public final class StreamFrameDecoder extends ByteToMessageDecoder {
         if (length < EthernetFrame.HEADER_BYTES || length > maxFrameBytes) {
           failed = true;
           deliver(in, count); // the frames before the bad length were good
-          count = 0;
           in.readerIndex(end);
           throw badLength(length);
         }
@@ -73,7 +72,6 @@ public final class StreamFrameDecoder extends ByteToMessageDecoder {
         }
       }
       deliver(in, count);
-      count = 0;
     } finally {
       if (!failed) {
         in.readerIndex(start);

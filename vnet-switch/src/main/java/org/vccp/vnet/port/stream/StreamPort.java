@@ -20,7 +20,6 @@ import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.vccp.vnet.port.BadFrameException;
-import org.vccp.vnet.port.IngressSink;
 import org.vccp.vnet.port.PortAddress;
 import org.vccp.vnet.port.PortBindException;
 import org.vccp.vnet.port.PortIo;
@@ -149,33 +148,22 @@ public final class StreamPort extends SocketPort {
       @Override
       protected void initChannel(Channel ch) {
         ch.pipeline()
-            .addLast("frames", new StreamFrameDecoder(maxFrameBytes, ingress))
+            .addLast("frames", new StreamFrameDecoder(maxFrameBytes, StreamPort.this::onFrames))
             .addLast("port", new PeerHandler());
       }
     };
   }
 
   /** Each read's frames enter the ring together: one claim and one forwarder wake-up. */
-  private final IngressSink ingress =
-      new IngressSink() {
-        @Override
-        public void onFrame(ByteBuf buf, int index, int length) {
-          counters.increment(PortCounter.RX_FRAMES);
-          counters.add(PortCounter.RX_BYTES, length);
-          ring.publishFrame(id, buf, index, length);
-        }
-
-        @Override
-        public void onFrames(ByteBuf buf, int[] indexes, int[] lengths, int count) {
-          long bytes = 0;
-          for (int i = 0; i < count; i++) {
-            bytes += lengths[i];
-          }
-          counters.add(PortCounter.RX_FRAMES, count);
-          counters.add(PortCounter.RX_BYTES, bytes);
-          ring.publishFrames(id, buf, indexes, lengths, count);
-        }
-      };
+  private void onFrames(ByteBuf buf, int[] indexes, int[] lengths, int count) {
+    long bytes = 0;
+    for (int i = 0; i < count; i++) {
+      bytes += lengths[i];
+    }
+    counters.add(PortCounter.RX_FRAMES, count);
+    counters.add(PortCounter.RX_BYTES, bytes);
+    ring.publishFrames(id, buf, indexes, lengths, count);
+  }
 
   /** Connection life cycle and errors for the one peer this port serves. */
   private final class PeerHandler extends ChannelInboundHandlerAdapter {

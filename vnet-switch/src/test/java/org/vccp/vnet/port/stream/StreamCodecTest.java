@@ -15,7 +15,6 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.vccp.vnet.port.BadFrameException;
 import org.vccp.vnet.port.EgressQueue;
-import org.vccp.vnet.port.IngressSink;
 import org.vccp.vnet.ring.FrameRing;
 import org.vccp.vnet.status.PortCounter;
 import org.vccp.vnet.testing.Frames;
@@ -36,20 +35,12 @@ class StreamCodecTest {
         new EmbeddedChannel(
             new StreamFrameDecoder(
                 maxFrameBytes,
-                new IngressSink() {
-                  @Override
-                  public void onFrame(ByteBuf buf, int index, int length) {
-                    throw new AssertionError("the decoder hands frames over in batches");
-                  }
-
-                  @Override
-                  public void onFrames(ByteBuf buf, int[] indexes, int[] lengths, int count) {
-                    batches.add(count);
-                    for (int i = 0; i < count; i++) {
-                      byte[] f = new byte[lengths[i]];
-                      buf.getBytes(indexes[i], f);
-                      decoded.add(f);
-                    }
+                (buf, indexes, lengths, count) -> {
+                  batches.add(count);
+                  for (int i = 0; i < count; i++) {
+                    byte[] f = new byte[lengths[i]];
+                    buf.getBytes(indexes[i], f);
+                    decoded.add(f);
                   }
                 }));
     return channel;
