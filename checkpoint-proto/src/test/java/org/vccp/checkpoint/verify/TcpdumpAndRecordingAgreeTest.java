@@ -80,12 +80,11 @@ class TcpdumpAndRecordingAgreeTest {
         Files.isExecutable(Path.of("/usr/bin/tcpdump")),
         "tcpdump is not installed (scripts/test.sh installs it)");
     net = new TestNet();
-    String nsA = net.namespace("a");
-    String nsB = net.namespace("b");
-    String hostA = net.veth("ah", nsA, "an", "10.99.72.1/24");
-    String hostB = net.veth("bh", nsB, "bn", "10.99.72.2/24");
-    net.offloadsOff(nsA, net.prefix() + "an").orThrow("offloads off in A");
-    net.offloadsOff(nsB, net.prefix() + "bn").orThrow("offloads off in B");
+    TestNet.TwoHosts hosts = net.twoHosts("10.99.72.1/24", "10.99.72.2/24");
+    String nsA = hosts.nsA();
+    String nsB = hosts.nsB();
+    String hostA = hosts.hostA();
+    String hostB = hosts.hostB();
     for (String ns : List.of(nsA, nsB)) {
       net.inNs(ns, "sysctl", "-q", "-w", "net.ipv6.conf.all.disable_ipv6=1")
           .orThrow("no IPv6 chatter");

@@ -77,6 +77,26 @@ public final class TestNet implements AutoCloseable {
     return host;
   }
 
+  /**
+   * Two hosts for a switch to join: namespaces {@code a} and {@code b}, each behind a veth pair
+   * (host ends {@code ah}, {@code bh}: bare, for switch ports; namespace ends {@code an}, {@code
+   * bn} with {@code cidrA}, {@code cidrB}) with the namespace ends' offloads off, as pcap ports
+   * need.
+   */
+  public TwoHosts twoHosts(String cidrA, String cidrB) {
+    String nsA = namespace("a");
+    String nsB = namespace("b");
+    String hostA = veth("ah", nsA, "an", cidrA);
+    String hostB = veth("bh", nsB, "bn", cidrB);
+    offloadsOff(nsA, prefix + "an").orThrow("offloads off in A");
+    offloadsOff(nsB, prefix + "bn").orThrow("offloads off in B");
+    return new TwoHosts(nsA, nsB, hostA, hostB, prefix + "an", prefix + "bn");
+  }
+
+  /** What {@link #twoHosts} made: namespaces, host-side veth ends, namespace-side veth ends. */
+  public record TwoHosts(
+      String nsA, String nsB, String hostA, String hostB, String devA, String devB) {}
+
   /** No IPv6 on a host-side interface: it is a switch port, not a host address. */
   public static void quietHost(String dev) {
     try {

@@ -45,17 +45,16 @@ class PcapPortTest {
     String why = TestNet.unusableReason();
     Assumptions.assumeTrue(why == null, why);
     net = new TestNet();
-    nsA = net.namespace("a");
-    nsB = net.namespace("b");
-    hostA = net.veth("ah", nsA, "an", IP_A + "/24");
-    hostB = net.veth("bh", nsB, "bn", IP_B + "/24");
+    TestNet.TwoHosts hosts = net.twoHosts(IP_A + "/24", IP_B + "/24");
+    nsA = hosts.nsA();
+    nsB = hosts.nsB();
+    hostA = hosts.hostA();
+    hostB = hosts.hostB();
     for (String dev : new String[] {hostA, hostB}) {
       TestNet.run("ip", "link", "set", dev, "mtu", "9000").orThrow("mtu " + dev);
     }
-    net.inNs(nsA, "ip", "link", "set", net.prefix() + "an", "mtu", "9000").orThrow("mtu an");
-    net.inNs(nsB, "ip", "link", "set", net.prefix() + "bn", "mtu", "9000").orThrow("mtu bn");
-    net.offloadsOff(nsA, net.prefix() + "an").orThrow("offloads off in A");
-    net.offloadsOff(nsB, net.prefix() + "bn").orThrow("offloads off in B");
+    net.inNs(nsA, "ip", "link", "set", hosts.devA(), "mtu", "9000").orThrow("mtu an");
+    net.inNs(nsB, "ip", "link", "set", hosts.devB(), "mtu", "9000").orThrow("mtu bn");
     SwitchContext ctx = new SwitchContext();
     ctx.ports.add(PortSpec.pcap("pa", hostA));
     ctx.ports.add(PortSpec.parse("pb,pcap=" + hostB));

@@ -39,15 +39,14 @@ class PcapSnaplenTest {
     String why = TestNet.unusableReason();
     Assumptions.assumeTrue(why == null, why);
     net = new TestNet();
-    nsA = net.namespace("a");
-    nsB = net.namespace("b");
-    hostA = net.veth("ah", nsA, "an", IP_A + "/24");
-    hostB = net.veth("bh", nsB, "bn", IP_B + "/24");
+    TestNet.TwoHosts hosts = net.twoHosts(IP_A + "/24", IP_B + "/24");
+    nsA = hosts.nsA();
+    nsB = hosts.nsB();
+    hostA = hosts.hostA();
+    hostB = hosts.hostB();
     for (String ns : new String[] {nsA, nsB}) {
       net.inNs(ns, "sysctl", "-q", "-w", "net.ipv6.conf.all.disable_ipv6=1").orThrow("no IPv6");
     }
-    net.offloadsOff(nsA, net.prefix() + "an").orThrow("offloads off in A");
-    net.offloadsOff(nsB, net.prefix() + "bn").orThrow("offloads off in B");
   }
 
   @AfterEach
