@@ -217,6 +217,7 @@ final class RecordingAnalyser {
     VccpText t = VccpText.parse(comment);
     switch (t.kind()) {
       case "drop" -> drop(r, file, port, id);
+      case "unsent" -> unsent(r, file, port, id, t);
       case "held" -> hold(r, file, port, id, t.number("epoch", -1));
       case "release" -> release(r, file, port, id);
       case "replay" -> replay(r, file, port, id, t);
@@ -302,6 +303,40 @@ final class RecordingAnalyser {
         channels.get(rPort[s], port).stats.dropped++;
       }
     }
+  }
+
+  /**
+   * A frame that was queued for {@code port} (its egress event counted it delivered) and never
+   * reached the peer there: it counts as dropped on its channel instead. When the frame has left
+   * the window, the event's {@code from=} names its channel.
+   */
+  private void unsent(CaptureReader r, int file, int port, long id, VccpText t) {
+    report.dropped++;
+    int s = slot(id);
+    int from;
+    boolean wasDelivered;
+    if (s >= 0) {
+      from = rPort[s];
+      rEvents[s] |= bit(port);
+      if (port >= 63) {
+        wasDelivered = wideDelivered.remove(id * 65536 + port);
+      } else {
+        wasDelivered = (rDelivered[s] & bit(port)) != 0;
+        rDelivered[s] &= ~bit(port);
+      }
+    } else {
+      String name = t.get("from");
+      from = name == null ? -1 : channels.find(name);
+      wasDelivered = true;
+    }
+    if (from < 0) {
+      return;
+    }
+    ChannelStats stats = channels.get(from, port).stats;
+    if (wasDelivered) {
+      stats.delivered--;
+    }
+    stats.dropped++;
   }
 
   private void hold(CaptureReader r, int file, int port, long id, long epoch) {

@@ -17,9 +17,13 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.vccp.vnet.VirtualSwitch;
 import org.vccp.vnet.config.SwitchContext;
+import org.vccp.vnet.port.Port;
 import org.vccp.vnet.port.PortAddress;
 import org.vccp.vnet.port.PortSpec;
 import org.vccp.vnet.record.PcapngWriter;
+import org.vccp.vnet.status.Counters;
+import org.vccp.vnet.status.PortCounter;
+import org.vccp.vnet.testing.Tshark;
 
 /**
  * The switch's own recording of real traffic over its stream sockets verifies clean, and so do
@@ -161,5 +165,81 @@ class RealSwitchRecordingTest {
     long tapDelivered = fromTaps.channels().stream().mapToLong(ChannelStats::delivered).sum();
     long recDelivered = fromRecording.channels().stream().mapToLong(ChannelStats::delivered).sum();
     assertThat(tapDelivered).isEqualTo(recDelivered).isEqualTo(6 + 600);
+  }
+
+  /**
+   * A peer that stops reading and then leaves: what the switch had queued for it (its egress queue,
+   * and writes the socket had not taken) is recorded as unsent, so the recording's delivered and
+   * dropped counts for the channel equal the port's own tx and drop counters.
+   */
+  @Test
+  void framesQueuedForAPeerThatLeavesCountAsDroppedNotDelivered() throws Exception {
+    SwitchContext ctx = new SwitchContext();
+    ctx.name = "sw0";
+    ctx.recordDir = dir.resolve("rec");
+    ctx.egressQueueBytes = 128 * 1024;
+    for (String n : new String[] {"g1", "g2"}) {
+      ctx.ports.add(PortSpec.listen(n, PortAddress.unix(dir.resolve(n + ".sock"))));
+    }
+    sw = VirtualSwitch.start(ctx);
+    Guest g1 = connect("g1");
+    Guest g2 = connect("g2");
+    g2.send(TestFrames.raw(TestFrames.BROADCAST, 2, 0));
+    g1.receive(1);
+    int frames = 3000;
+    for (int n = 1; n <= frames; n++) {
+      byte[] payload = new byte[1400];
+      ByteBuffer.wrap(payload).putInt(n);
+      g1.send(TestFrames.eth(TestFrames.mac(2), TestFrames.mac(1), 0x88b5, payload));
+    }
+    Port p2 = sw.port("g2");
+    Counters c2 = p2.counters();
+    long end = System.nanoTime() + DEADLINE_NS;
+    while ((sw.port("g1").counters().get(PortCounter.RX_FRAMES) < frames || sw.ringBacklog() > 0)
+        && System.nanoTime() < end) {
+      Thread.sleep(10);
+    }
+    Thread.sleep(200); // the port writes what its peer's socket still takes
+    assertThat(p2.egress().bytesQueued())
+        .as("frames still queued for the silent peer")
+        .isPositive();
+    g2.ch.close();
+    while (c2.get(PortCounter.DISCONNECTS) == 0 && System.nanoTime() < end) {
+      Thread.sleep(10);
+    }
+    p2.syncIngress().get(); // the disconnect's handler has run and reported what it dropped
+    sw.stopRecording();
+
+    long tx = c2.get(PortCounter.TX_FRAMES);
+    long congestion = c2.get(PortCounter.DROP_CONGESTION);
+    long noPort = c2.get(PortCounter.DROP_NO_PORT);
+    assertThat(noPort).isPositive();
+    assertThat(tx + congestion + noPort).isEqualTo(frames);
+
+    VerifyContext rec = new VerifyContext();
+    rec.inputs.add(ctx.recordDir);
+    VerifyReport report = Verifier.run(rec, null);
+    assertThat(report.findings().list()).isEmpty();
+    ChannelStats g1g2 =
+        report.channels().stream().filter(ch -> ch.name().equals("g1->g2")).findFirst().get();
+    assertThat(g1g2.delivered()).isEqualTo(tx);
+    assertThat(g1g2.dropped()).isEqualTo(congestion + noPort);
+    assertThat(g1g2.lost()).isZero();
+
+    // Wireshark shows each unsent event on g2, with the frame's length and no bytes.
+    long unsentShown = 0;
+    try (var files = Files.list(ctx.recordDir)) {
+      for (Path f : files.sorted().toList()) {
+        for (String[] row :
+            Tshark.fields(
+                f, "frame.interface_name", "frame.len", "frame.cap_len", "frame.comment")) {
+          if (row[3].startsWith("vccp:unsent reason=drop_no_port from=g1")) {
+            assertThat(row).containsExactly("g2", "1414", "0", row[3]);
+            unsentShown++;
+          }
+        }
+      }
+    }
+    assertThat(unsentShown).isEqualTo(noPort);
   }
 }

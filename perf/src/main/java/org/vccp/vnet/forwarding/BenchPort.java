@@ -27,7 +27,7 @@ final class BenchPort implements Port {
     this.egress = new EgressQueue(queueBytes);
   }
 
-  private boolean count(byte[] buffer, int offset, int length) {
+  private boolean count(byte[] buffer, int offset, int length, long packetId, int fromPort) {
     frames++;
     bytes += length + buffer[offset + length - 1];
     return true;

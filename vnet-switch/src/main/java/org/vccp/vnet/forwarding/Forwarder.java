@@ -55,6 +55,7 @@ public final class Forwarder implements EventHandler<FrameSlot> {
       java.nio.file.Path.of(System.getProperty("java.io.tmpdir"));
   private FrameSlot current;
   private long currentSequence;
+  private long replayIds;
 
   /**
    * @param commandSink publishes commands back into the ring (for lossless writable signals)
@@ -222,11 +223,12 @@ public final class Forwarder implements EventHandler<FrameSlot> {
     slot.egressPorts[slot.egressCount++] = outId;
     LosslessOverflow overflow = overflows[outId];
     if (overflow != null && !overflow.isEmpty()) {
-      overflow.add(slot.data, slot.length, strip, insertTci);
+      overflow.add(slot.data, slot.length, strip, insertTci, currentSequence, slot.ingressPortId);
       pauseSender(outId, slot.ingressPortId);
       return;
     }
-    if (out.egress().offer(slot.data, slot.length, strip, insertTci)) {
+    if (out.egress()
+        .offer(slot.data, slot.length, strip, insertTci, currentSequence, slot.ingressPortId)) {
       markDirty(outId);
       return;
     }
@@ -236,7 +238,7 @@ public final class Forwarder implements EventHandler<FrameSlot> {
       droppedAt(slot, outId, PortCounter.DROP_CONGESTION);
       return;
     }
-    overflow.add(slot.data, slot.length, strip, insertTci);
+    overflow.add(slot.data, slot.length, strip, insertTci, currentSequence, slot.ingressPortId);
     out.counters().increment(PortCounter.BACKPRESSURE);
     pauseSender(outId, slot.ingressPortId);
     markDirty(outId);
@@ -280,13 +282,18 @@ public final class Forwarder implements EventHandler<FrameSlot> {
     int moved = 0;
     while (!q.isEmpty()) {
       org.vccp.vnet.hold.HeldFrame f = q.peek();
-      if (!out.egress().offer(f.frame(), f.frame().length, false, -1)) {
+      long packetId = f.replayed() ? FrameSlot.REPLAY_ID_BIT | replayIds : f.packetId();
+      if (!out.egress().offer(f.frame(), f.frame().length, false, -1, packetId, -1)) {
         break;
       }
       q.poll();
       if (current.released == null) {
         current.released = new java.util.ArrayList<>();
         current.releasedPort = id;
+        current.releasedFirstReplayId = replayIds;
+      }
+      if (f.replayed()) {
+        replayIds++;
       }
       current.released.add(f);
       moved++;
@@ -450,7 +457,8 @@ public final class Forwarder implements EventHandler<FrameSlot> {
 
   /** A lossless port's frames that did not fit its queue, in order, and the senders paused. */
   private static final class LosslessOverflow {
-    private record Pending(byte[] frame, int length, boolean strip, int insertTci) {}
+    private record Pending(
+        byte[] frame, int length, boolean strip, int insertTci, long packetId, int fromPort) {}
 
     private final ArrayDeque<Pending> frames = new ArrayDeque<>();
     private final org.agrona.collections.IntHashSet pausedSenders =
@@ -464,8 +472,15 @@ public final class Forwarder implements EventHandler<FrameSlot> {
       return frames.size();
     }
 
-    void add(byte[] frame, int length, boolean strip, int insertTci) {
-      frames.add(new Pending(java.util.Arrays.copyOf(frame, length), length, strip, insertTci));
+    void add(byte[] frame, int length, boolean strip, int insertTci, long packetId, int fromPort) {
+      frames.add(
+          new Pending(
+              java.util.Arrays.copyOf(frame, length),
+              length,
+              strip,
+              insertTci,
+              packetId,
+              fromPort));
     }
 
     boolean addPausedSender(int id) {
@@ -476,7 +491,7 @@ public final class Forwarder implements EventHandler<FrameSlot> {
       int moved = 0;
       while (!frames.isEmpty()) {
         Pending p = frames.peek();
-        if (!queue.offer(p.frame, p.length, p.strip, p.insertTci)) {
+        if (!queue.offer(p.frame, p.length, p.strip, p.insertTci, p.packetId, p.fromPort)) {
           break;
         }
         frames.poll();

@@ -26,6 +26,24 @@ public sealed interface SwitchCommand {
   record EgressWritable(int portId) implements SwitchCommand {}
 
   /**
+   * Frames that were queued for the port (their egress events are recorded) and never reached its
+   * peer: it left, or the interface refused them. Only the recorder acts on it, writing an unsent
+   * event per frame (docs/recording-format.md). The counters already hold them under {@code
+   * reason}.
+   *
+   * @param packetIds the frames' packet ids, oldest first
+   * @param fromPorts each frame's ingress port id, or -1 when unknown
+   * @param lengths each frame's length as queued
+   */
+  record EgressUnsent(
+      int portId,
+      org.vccp.vnet.status.PortCounter reason,
+      long[] packetIds,
+      int[] fromPorts,
+      int[] lengths)
+      implements SwitchCommand {}
+
+  /**
    * Starts recording with {@code settings}, or stops it when they are null; the recorder answers
    * with its state once the change has taken effect.
    */

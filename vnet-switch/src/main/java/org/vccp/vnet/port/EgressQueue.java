@@ -13,13 +13,17 @@ import java.nio.ByteOrder;
  * queue, and the forwarder then drops (or, for a lossless port, holds back) frames for it alone.
  *
  * <pre>
- *  record:  +-------------+---------------------+---------+
- *           | length (4)  | frame (length)       | pad to 4|
- *           +-------------+---------------------+---------+
+ *  record:  +------------+----------+---------------+-----------------+----------+
+ *           | length (4) | from (4) | packet id (8) | frame (length)  | pad to 8 |
+ *           +------------+----------+---------------+-----------------+----------+
  *  wrap:    length = -1: the rest of the buffer is unused; continue at offset 0
  * </pre>
  *
- * Positions only grow; {@code tail} is published with release semantics after the record's bytes
+ * The packet id (the frame's ring sequence, its {@code epb_packetid} in a recording) and ingress
+ * port travel with the frame, so that a frame the port can no longer send (its peer left, the
+ * interface refused it) can be reported to the recording as unsent, by id.
+ *
+ * <p>Positions only grow; {@code tail} is published with release semantics after the record's bytes
  * are written, and {@code head} after the consumer has finished with them, so each side reads only
  * bytes the other has finished with. (Agrona's OneToOneRingBuffer was used first; under a full
  * queue a drain found a zeroed header at the wrap point and the port stalled, so this 100-line
@@ -28,9 +32,11 @@ import java.nio.ByteOrder;
 public final class EgressQueue {
   private static final VarHandle INT =
       MethodHandles.byteArrayViewVarHandle(int[].class, ByteOrder.nativeOrder());
+  private static final VarHandle LONG =
+      MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.nativeOrder());
   private static final VarHandle TAIL;
   private static final VarHandle HEAD;
-  private static final int HEADER_BYTES = 4;
+  private static final int HEADER_BYTES = 16;
   private static final int WRAP = -1;
 
   static {
@@ -46,7 +52,11 @@ public final class EgressQueue {
   /** Receives queued frames; returns false to stop and leave this frame queued. */
   @FunctionalInterface
   public interface FrameHandler {
-    boolean onFrame(byte[] buffer, int offset, int length);
+    /**
+     * @param packetId the frame's packet id, as given to {@link #offer}
+     * @param fromPort the port it came in on, or -1 when unknown
+     */
+    boolean onFrame(byte[] buffer, int offset, int length, long packetId, int fromPort);
   }
 
   private final byte[] buffer;
@@ -72,7 +82,7 @@ public final class EgressQueue {
   }
 
   private static int align(int n) {
-    return (n + 3) & ~3;
+    return (n + 7) & ~7;
   }
 
   /**
@@ -81,9 +91,12 @@ public final class EgressQueue {
    *
    * @param stripTag remove the 4-byte tag at offset 12 (the frame must carry one)
    * @param insertTci insert a tag with this TCI at offset 12, or -1 for none
+   * @param packetId the frame's packet id (its ring sequence)
+   * @param fromPort the port the frame came in on, or -1 when unknown
    * @return false when the queue is full (nothing was written)
    */
-  public boolean offer(byte[] frame, int length, boolean stripTag, int insertTci) {
+  public boolean offer(
+      byte[] frame, int length, boolean stripTag, int insertTci, long packetId, int fromPort) {
     int outLength = length - (stripTag ? 4 : 0) + (insertTci >= 0 ? 4 : 0);
     int need = HEADER_BYTES + align(outLength);
     long t = (long) TAIL.getOpaque(this);
@@ -102,6 +115,8 @@ public final class EgressQueue {
       index = 0;
     }
     INT.set(buffer, index, outLength);
+    INT.set(buffer, index + 4, fromPort);
+    LONG.set(buffer, index + 8, packetId);
     int at = index + HEADER_BYTES;
     if (!stripTag && insertTci < 0) {
       System.arraycopy(frame, 0, buffer, at, length);
@@ -139,7 +154,12 @@ public final class EgressQueue {
         h += capacity - index;
         continue;
       }
-      if (!handler.onFrame(buffer, index + HEADER_BYTES, length)) {
+      if (!handler.onFrame(
+          buffer,
+          index + HEADER_BYTES,
+          length,
+          (long) LONG.get(buffer, index + 8),
+          (int) INT.get(buffer, index + 4))) {
         break;
       }
       h += HEADER_BYTES + align(length);
@@ -151,7 +171,20 @@ public final class EgressQueue {
 
   /** Drops everything queued and returns how many frames that was. Consumer thread only. */
   public int discardAll() {
-    return drain((b, o, l) -> true, Integer.MAX_VALUE);
+    return drain((b, o, l, id, from) -> true, Integer.MAX_VALUE);
+  }
+
+  /**
+   * Drops everything queued, adding each frame to {@code unsent}, and returns how many frames that
+   * was. Consumer thread only.
+   */
+  public int discardAll(UnsentFrames unsent) {
+    return drain(
+        (b, o, l, id, from) -> {
+          unsent.add(id, from, l);
+          return true;
+        },
+        Integer.MAX_VALUE);
   }
 
   public int bytesQueued() {

@@ -25,6 +25,10 @@ public abstract class SocketPort implements Port {
   protected final int maxFrameBytes;
   protected final EgressQueue egress;
   protected final Counters counters = Counters.forPort();
+
+  /** Frames given up on, to be reported to the recording. Event loop only. */
+  protected final UnsentFrames unsent = new UnsentFrames();
+
   private final AtomicBoolean drainScheduled = new AtomicBoolean();
   private final Runnable drainTask = this::runDrain;
   private volatile Runnable writableSignal;
@@ -91,15 +95,27 @@ public abstract class SocketPort implements Port {
   }
 
   /**
-   * Drops everything queued for a peer that is gone, counting it as {@code drop_no_port}. Event
-   * loop only.
+   * Drops everything queued for a peer that is gone, counting it as {@code drop_no_port} and
+   * reporting it to the recording. Event loop only.
    */
   protected final int discardQueued() {
-    int lost = egress.discardAll();
+    int lost = egress.discardAll(unsent);
     if (lost > 0) {
       counters.addShared(PortCounter.DROP_NO_PORT, lost);
     }
+    reportUnsent(PortCounter.DROP_NO_PORT);
     return lost;
+  }
+
+  /**
+   * Tells the recorder, through the ring, that the frames in {@link #unsent} never left this port,
+   * so the recording does not count them delivered. Event loop only (never the forwarder: the ring
+   * may be full).
+   */
+  protected final void reportUnsent(PortCounter reason) {
+    if (!unsent.isEmpty()) {
+      ring.publishCommandIfRunning(unsent.takeCommand(id, reason));
+    }
   }
 
   /** Applies the current backpressure state to a new channel. Event loop only. */

@@ -37,7 +37,6 @@ public final class Recorder implements EventHandler<FrameSlot> {
   private final byte[][] dropComments = new byte[PortCounter.values().length][];
   private final byte[] scratch = new byte[65_535 + 8];
   private final byte[][] heldComments;
-  private long replayIds;
 
   private RecordingSettings settings;
   private String run;
@@ -140,6 +139,8 @@ public final class Recorder implements EventHandler<FrameSlot> {
         writeMark(c.text());
       }
       c.done().complete(on);
+    } else if (command instanceof SwitchCommand.EgressUnsent c && writer != null) {
+      recordUnsent(c);
     } else if (command instanceof SwitchCommand.Tick && writer != null) {
       nowNs = System.nanoTime();
       rotateIfDue();
@@ -339,9 +340,27 @@ public final class Recorder implements EventHandler<FrameSlot> {
     }
   }
 
+  /**
+   * One event per frame a port could not send after its egress event was written: no bytes (the
+   * ingress event has them), the frame's length and packet id, and what became of it.
+   */
+  private void recordUnsent(SwitchCommand.EgressUnsent c) {
+    long ts = timestamp(System.nanoTime());
+    int ifId = interfaceOf(c.portId());
+    String reason = "vccp:unsent reason=" + c.reason().metricName();
+    for (int i = 0; i < c.packetIds().length; i++) {
+      int from = c.fromPorts()[i];
+      String text = from >= 0 && names[from] != null ? reason + " from=" + names[from] : reason;
+      writer.writePacket(
+          ifId, ts, scratch, 0, 0, c.lengths()[i], 0, c.packetIds()[i], PcapngWriter.utf8(text));
+      events++;
+    }
+  }
+
   private void recordReleased(FrameSlot slot) {
     long ts = timestamp(slot.forwardedNs);
     int snap = settings.snapLen();
+    long replayId = slot.releasedFirstReplayId;
     for (org.vccp.vnet.hold.HeldFrame f : slot.released) {
       byte[] b = f.frame();
       if (f.replayed()) {
@@ -352,7 +371,7 @@ public final class Recorder implements EventHandler<FrameSlot> {
             b.length,
             snap,
             PcapngWriter.FLAGS_OUTBOUND,
-            REPLAY_ID_BIT | replayIds++,
+            REPLAY_ID_BIT | replayId++,
             PcapngWriter.utf8(
                 "vccp:replay epoch=" + f.epoch() + " from=" + f.origin() + " id=" + f.packetId()));
       } else {
@@ -370,7 +389,7 @@ public final class Recorder implements EventHandler<FrameSlot> {
   }
 
   /** Bit 62 marks the packet ids of replayed frames, apart from this run's ingress ids. */
-  public static final long REPLAY_ID_BIT = 1L << 62;
+  public static final long REPLAY_ID_BIT = FrameSlot.REPLAY_ID_BIT;
 
   private void packet(
       int portId, long ts, byte[] data, int len, int snap, int flags, long id, byte[] comment) {

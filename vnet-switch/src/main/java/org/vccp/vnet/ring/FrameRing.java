@@ -184,6 +184,16 @@ public final class FrameRing implements AutoCloseable {
   }
 
   /**
+   * Publishes a command unless the ring is shut down or shutting down (a port closing with the
+   * switch reports its last frames after the consumers have stopped; nobody is left to read them).
+   */
+  public void publishCommandIfRunning(Object command) {
+    if (started) {
+      publishCommand(command);
+    }
+  }
+
+  /**
    * Publishes the claimed slots {@code lo..hi}; those from {@code firstUnfilled} on, which an
    * exception left half-written (stale bytes, or last lap's command), become {@link
    * FrameSlot#KIND_EMPTY} so that no consumer acts on them.

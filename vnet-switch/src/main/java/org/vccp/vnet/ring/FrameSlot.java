@@ -77,6 +77,15 @@ public final class FrameSlot {
 
   public int releasedPort;
 
+  /**
+   * The packet id of the first replayed frame in {@link #released}; the next replayed frames have
+   * the ids after it. The forwarder numbers them, since the egress queue carries each frame's id.
+   */
+  public long releasedFirstReplayId;
+
+  /** Bit 62 marks the packet ids of replayed frames, apart from a run's ingress ids. */
+  public static final long REPLAY_ID_BIT = 1L << 62;
+
   public FrameSlot(int inlineBytes, int maxPorts) {
     this.data = new byte[inlineBytes];
     this.egressPorts = new int[maxPorts];

@@ -26,7 +26,10 @@ public enum PortCounter {
       "Captured frame longer than the interface MTU + 18: a GSO/GRO super-frame from an"
           + " interface with offloads on (ethtool -K IF tx off tso off gso off gro off)"),
   DROP_SEND_ERROR(
-      15, "drop_send_error", "The interface refused a frame (e.g. EMSGSIZE above its MTU)"),
+      15,
+      "drop_send_error",
+      "The interface or socket refused a frame (e.g. EMSGSIZE above its MTU, the peer's"
+          + " datagram socket gone)"),
   DROP_KERNEL(
       16, "drop_kernel", "Frames the kernel dropped before the capture read them (pcap stats)"),
   HELD_FRAMES(17, "held_frames", "Frames queued in this port's hold queue (checkpoint)"),

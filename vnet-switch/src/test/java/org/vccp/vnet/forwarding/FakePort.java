@@ -44,7 +44,7 @@ final class FakePort implements Port {
 
   private void drainOnce(List<byte[]> out) {
     egress.drain(
-        (buf, offset, length) -> {
+        (buf, offset, length, id, from) -> {
           out.add(java.util.Arrays.copyOfRange(buf, offset, offset + length));
           return true;
         },

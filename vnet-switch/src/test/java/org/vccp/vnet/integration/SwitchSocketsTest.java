@@ -374,6 +374,13 @@ class SwitchSocketsTest {
     byte[] got = atGuest.poll(WAIT.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
     assertThat(got).isEqualTo(back);
     guest.close().sync();
+
+    // With the guest's socket gone, a datagram to it is refused: counted as a send error, not sent.
+    java.nio.file.Files.deleteIfExists(guestPath);
+    c1.send(Frames.frame(A, B, 500, 3));
+    org.vccp.vnet.status.Counters d = sw.port("d").counters();
+    Await.until("send error counted", WAIT, () -> d.get(PortCounter.DROP_SEND_ERROR) == 1);
+    assertThat(d.get(PortCounter.TX_FRAMES)).isEqualTo(1);
   }
 
   @Test

@@ -21,7 +21,7 @@ class EgressQueueTest {
     for (int round = 0; round < 20_000; round++) {
       if (rnd.nextInt(3) != 0) {
         byte[] f = Frames.frame(1, 2, 14 + rnd.nextInt(9000), seq);
-        if (q.offer(f, f.length, false, -1)) {
+        if (q.offer(f, f.length, false, -1, 0, -1)) {
           expected.add(f);
           seq++;
         } else {
@@ -31,7 +31,7 @@ class EgressQueueTest {
       } else {
         int limit = 1 + rnd.nextInt(5);
         q.drain(
-            (buf, off, len) -> {
+            (buf, off, len, id, from) -> {
               byte[] want = expected.poll();
               assertThat(Arrays.equals(buf, off, off + len, want, 0, want.length)).isTrue();
               return true;
@@ -49,14 +49,14 @@ class EgressQueueTest {
     EgressQueue q = new EgressQueue(128 * 1024);
     byte[] a = Frames.frame(1, 2, 100, 1);
     byte[] b = Frames.frame(1, 2, 100, 2);
-    q.offer(a, a.length, false, -1);
-    q.offer(b, b.length, false, -1);
-    assertThat(q.drain((buf, off, len) -> false, 10)).isZero();
+    q.offer(a, a.length, false, -1, 0, -1);
+    q.offer(b, b.length, false, -1, 0, -1);
+    assertThat(q.drain((buf, off, len, id, from) -> false, 10)).isZero();
     long[] seqs = new long[2];
     int[] i = {0};
     assertThat(
             q.drain(
-                (buf, off, len) -> {
+                (buf, off, len, id, from) -> {
                   seqs[i[0]++] = Frames.seq(Arrays.copyOfRange(buf, off, off + len));
                   return true;
                 },
@@ -75,7 +75,7 @@ class EgressQueueTest {
             () -> {
               while (next.get() < n) {
                 q.drain(
-                    (buf, off, len) -> {
+                    (buf, off, len, id, from) -> {
                       long s = Frames.seq(Arrays.copyOfRange(buf, off, off + len));
                       if (s != next.get()) {
                         throw new AssertionError("expected " + next.get() + " got " + s);
@@ -90,7 +90,7 @@ class EgressQueueTest {
     Random rnd = new Random(7);
     for (long s = 0; s < n; ) {
       byte[] f = Frames.frame(1, 2, 60 + rnd.nextInt(1500), s);
-      if (q.offer(f, f.length, false, -1)) {
+      if (q.offer(f, f.length, false, -1, 0, -1)) {
         s++;
       } else {
         Thread.onSpinWait();
@@ -98,5 +98,62 @@ class EgressQueueTest {
     }
     consumer.join(30_000);
     assertThat(next.get()).isEqualTo(n);
+  }
+
+  @Test
+  void eachFrameKeepsItsPacketIdAndIngressPortAndDiscardNamesThem() {
+    EgressQueue q = new EgressQueue(128 * 1024);
+    for (int n = 0; n < 5; n++) {
+      byte[] f = Frames.frame(1, 2, 60 + n, n);
+      assertThat(q.offer(f, f.length, false, -1, (1L << 40) + n, n % 3)).isTrue();
+    }
+    long[] first = new long[2];
+    q.drain(
+        (buf, off, len, id, from) -> {
+          first[0] = id;
+          first[1] = from;
+          return true;
+        },
+        1);
+    assertThat(first).containsExactly((1L << 40), 0);
+    UnsentFrames unsent = new UnsentFrames();
+    assertThat(q.discardAll(unsent)).isEqualTo(4);
+    var report = unsent.takeCommand(7, org.vccp.vnet.status.PortCounter.DROP_NO_PORT);
+    assertThat(report.packetIds())
+        .containsExactly((1L << 40) + 1, (1L << 40) + 2, (1L << 40) + 3, (1L << 40) + 4);
+    assertThat(report.fromPorts()).containsExactly(1, 2, 0, 1);
+    assertThat(report.lengths()).containsExactly(61, 62, 63, 64);
+    assertThat(unsent.isEmpty()).isTrue();
+  }
+
+  @Test
+  void unsentFramesStayInOrderAcrossGrowthAndWrap() {
+    UnsentFrames writing = new UnsentFrames();
+    UnsentFrames lost = new UnsentFrames();
+    long next = 0;
+    long expected = 0;
+    for (int round = 0; round < 50; round++) {
+      for (int k = 0; k < 37 * (round % 5 + 1); k++) {
+        writing.add(next, (int) (next % 5), (int) (next % 1500));
+        next++;
+      }
+      int sent = writing.size() / 2;
+      writing.skip(sent);
+      expected += sent;
+      assertThat(writing.oldestLength()).isEqualTo((int) (expected % 1500));
+      if (round % 10 == 9) {
+        int n = writing.size();
+        writing.moveTo(lost, n);
+        var report = lost.takeCommand(0, org.vccp.vnet.status.PortCounter.DROP_NO_PORT);
+        assertThat(report.packetIds()).hasSize(n);
+        for (int i = 0; i < n; i++) {
+          assertThat(report.packetIds()[i]).isEqualTo(expected + i);
+          assertThat(report.fromPorts()[i]).isEqualTo((int) ((expected + i) % 5));
+        }
+        expected += n;
+      }
+    }
+    assertThat(writing.isEmpty()).isTrue();
+    assertThat(expected).isEqualTo(next);
   }
 }

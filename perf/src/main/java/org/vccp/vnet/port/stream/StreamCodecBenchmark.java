@@ -16,6 +16,7 @@ import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 import org.vccp.vnet.port.EgressQueue;
+import org.vccp.vnet.port.UnsentFrames;
 import org.vccp.vnet.ring.FrameRing;
 
 /**
@@ -53,7 +54,7 @@ public class StreamCodecBenchmark {
 
   private byte[] frame;
   private EgressQueue egress;
-  private final StreamFrameWriter writer = new StreamFrameWriter();
+  private final StreamFrameWriter writer = new StreamFrameWriter(new UnsentFrames());
 
   @Setup
   public void setUp() {
@@ -97,7 +98,7 @@ public class StreamCodecBenchmark {
   @OperationsPerInvocation(FRAMES)
   public long encode() {
     for (int i = 0; i < FRAMES; i++) {
-      egress.offer(frame, frameBytes, false, -1);
+      egress.offer(frame, frameBytes, false, -1, 0, -1);
     }
     long written = 0;
     while (!egress.isEmpty()) {

@@ -4,6 +4,7 @@ import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelOption;
@@ -26,6 +27,7 @@ import org.vccp.vnet.port.PortIo;
 import org.vccp.vnet.port.PortSpec;
 import org.vccp.vnet.port.SocketPort;
 import org.vccp.vnet.port.UnixSocketFiles;
+import org.vccp.vnet.port.UnsentFrames;
 import org.vccp.vnet.ring.FrameRing;
 import org.vccp.vnet.status.PortCounter;
 
@@ -125,24 +127,50 @@ public final class DgramPort extends SocketPort {
     }
   }
 
-  /** Copies each queued frame into its own datagram. */
+  /**
+   * Copies each queued frame into its own datagram. A datagram the socket refuses (the peer's
+   * socket is gone, no route) costs only itself: it is counted as {@code drop_send_error} and
+   * reported to the recording as unsent.
+   */
   private final class Sender implements EgressQueue.FrameHandler {
+    /** Datagrams handed to the channel, not yet sent or refused; oldest first. */
+    private final UnsentFrames writing = new UnsentFrames();
+
+    private final ChannelFutureListener done = this::done;
     private Channel ch;
-    private int frames;
-    private long bytes;
+    private boolean warned;
 
     @Override
-    public boolean onFrame(byte[] buffer, int offset, int length) {
+    public boolean onFrame(byte[] buffer, int offset, int length, long packetId, int fromPort) {
       ByteBuf out = ch.alloc().directBuffer(length);
       out.writeBytes(buffer, offset, length);
       Object packet =
           unix
               ? new DomainDatagramPacket(out, (DomainSocketAddress) remote)
               : new DatagramPacket(out, (InetSocketAddress) remote);
-      ch.write(packet);
-      frames++;
-      bytes += length;
+      writing.add(packetId, fromPort, length);
+      ch.write(packet).addListener(done);
       return true;
+    }
+
+    /** Writes complete in order: each completion is the oldest datagram in {@link #writing}. */
+    private void done(ChannelFuture f) {
+      if (f.isSuccess()) {
+        counters.add(PortCounter.TX_FRAMES, 1);
+        counters.add(PortCounter.TX_BYTES, writing.oldestLength());
+        writing.skip(1);
+      } else {
+        writing.moveTo(unsent, 1);
+        counters.increment(PortCounter.DROP_SEND_ERROR);
+        if (!warned) {
+          warned = true;
+          LOG.warn(
+              "port {}: cannot send to {}: {}; counted as drop_send_error",
+              spec.name(),
+              remote,
+              f.cause() != null ? f.cause().getMessage() : "refused");
+        }
+      }
     }
   }
 
@@ -153,15 +181,10 @@ public final class DgramPort extends SocketPort {
       return;
     }
     sender.ch = ch;
-    sender.frames = 0;
-    sender.bytes = 0;
     while (!egress.isEmpty() && egress.drain(sender, 4096) > 0) {
       ch.flush();
     }
-    if (sender.frames > 0) {
-      counters.add(PortCounter.TX_FRAMES, sender.frames);
-      counters.add(PortCounter.TX_BYTES, sender.bytes);
-    }
+    reportUnsent(PortCounter.DROP_SEND_ERROR);
   }
 
   @Override

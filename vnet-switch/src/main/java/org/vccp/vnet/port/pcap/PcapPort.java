@@ -19,11 +19,13 @@ import org.pcap4j.core.PcapStat;
 import org.pcap4j.core.RawPacketListener;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.vccp.vnet.forwarding.SwitchCommand;
 import org.vccp.vnet.frame.EthernetFrame;
 import org.vccp.vnet.port.EgressQueue;
 import org.vccp.vnet.port.Port;
 import org.vccp.vnet.port.PortBindException;
 import org.vccp.vnet.port.PortSpec;
+import org.vccp.vnet.port.UnsentFrames;
 import org.vccp.vnet.ring.FrameRing;
 import org.vccp.vnet.status.Counters;
 import org.vccp.vnet.status.PortCounter;
@@ -98,6 +100,10 @@ public final class PcapPort implements Port {
   private final int maxFrameBytes;
   private final EgressQueue egress;
   private final Counters counters = Counters.forPort();
+
+  /** Frames the interface refused or the closed port dropped, to report. Forwarder thread only. */
+  private final UnsentFrames unsent = new UnsentFrames();
+
   private final Consumer<PcapPort> onGone;
   private final Sender sender = new Sender();
   private final AtomicBoolean gsoWarned = new AtomicBoolean();
@@ -505,7 +511,7 @@ public final class PcapPort implements Port {
     }
 
     @Override
-    public boolean onFrame(byte[] buffer, int offset, int length) {
+    public boolean onFrame(byte[] buffer, int offset, int length, long packetId, int fromPort) {
       if (fast != null) {
         // under sendLock's read lock (egressReady): the pcap_t stays open
         com.sun.jna.Pointer p = pcap;
@@ -514,7 +520,7 @@ public final class PcapPort implements Port {
           frames++;
           bytes += length;
         } else {
-          refused(length, error);
+          refused(length, error, packetId, fromPort);
         }
         return true;
       }
@@ -534,13 +540,14 @@ public final class PcapPort implements Port {
         frames++;
         bytes += length;
       } catch (PcapNativeException | NotOpenException e) {
-        refused(length, e.getMessage());
+        refused(length, e.getMessage(), packetId, fromPort);
       }
       return true;
     }
 
-    private void refused(int length, String why) {
+    private void refused(int length, String why, long packetId, int fromPort) {
       counters.increment(PortCounter.DROP_SEND_ERROR);
+      unsent.add(packetId, fromPort, length);
       if (!warned) {
         warned = true;
         LOG.warn(
@@ -578,7 +585,11 @@ public final class PcapPort implements Port {
   @Override
   public void egressReady() {
     if (!running) {
-      egress.discardAll();
+      int lost = egress.discardAll(unsent);
+      if (lost > 0) {
+        counters.addShared(PortCounter.DROP_NO_PORT, lost);
+      }
+      reportUnsent(PortCounter.DROP_NO_PORT);
       return;
     }
     sendLock.readLock().lock();
@@ -589,7 +600,20 @@ public final class PcapPort implements Port {
     } finally {
       sendLock.readLock().unlock();
     }
+    reportUnsent(PortCounter.DROP_SEND_ERROR);
     fireWritableSignalIfRoom();
+  }
+
+  /**
+   * Tells the recorder which frames never left (see {@link UnsentFrames}). The forwarder must not
+   * publish into the ring it consumes, so a pool thread does; the frames' egress events are already
+   * behind the forwarder, so the report still follows them in the recording.
+   */
+  private void reportUnsent(PortCounter reason) {
+    if (!unsent.isEmpty()) {
+      SwitchCommand.EgressUnsent report = unsent.takeCommand(id, reason);
+      ForkJoinPool.commonPool().execute(() -> ring.publishCommandIfRunning(report));
+    }
   }
 
   @Override

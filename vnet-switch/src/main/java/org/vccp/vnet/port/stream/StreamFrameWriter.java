@@ -2,6 +2,7 @@ package org.vccp.vnet.port.stream;
 
 import io.netty.buffer.ByteBuf;
 import org.vccp.vnet.port.EgressQueue;
+import org.vccp.vnet.port.UnsentFrames;
 
 /**
  * Encodes frames drained from an egress queue into one outgoing buffer in QEMU's stream framing
@@ -9,9 +10,18 @@ import org.vccp.vnet.port.EgressQueue;
  * full; a frame larger than an empty buffer grows it. Reused for every drain: no garbage.
  */
 final class StreamFrameWriter implements EgressQueue.FrameHandler {
+  private final UnsentFrames written;
   private ByteBuf target;
   private int frames;
   private long bytes;
+
+  /**
+   * @param written where each frame put into a buffer is noted, so that a failed write can name its
+   *     frames
+   */
+  StreamFrameWriter(UnsentFrames written) {
+    this.written = written;
+  }
 
   /** Starts filling {@code out}. */
   StreamFrameWriter reset(ByteBuf out) {
@@ -22,7 +32,7 @@ final class StreamFrameWriter implements EgressQueue.FrameHandler {
   }
 
   @Override
-  public boolean onFrame(byte[] buffer, int offset, int length) {
+  public boolean onFrame(byte[] buffer, int offset, int length, long packetId, int fromPort) {
     ByteBuf out = target;
     int need = StreamFrameDecoder.LENGTH_BYTES + length;
     if (out.writableBytes() < need) {
@@ -33,6 +43,7 @@ final class StreamFrameWriter implements EgressQueue.FrameHandler {
     }
     out.writeInt(length);
     out.writeBytes(buffer, offset, length);
+    written.add(packetId, fromPort, length);
     frames++;
     bytes += length;
     return true;

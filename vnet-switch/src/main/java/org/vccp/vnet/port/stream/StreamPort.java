@@ -26,6 +26,7 @@ import org.vccp.vnet.port.PortIo;
 import org.vccp.vnet.port.PortSpec;
 import org.vccp.vnet.port.SocketPort;
 import org.vccp.vnet.port.UnixSocketFiles;
+import org.vccp.vnet.port.UnsentFrames;
 import org.vccp.vnet.ring.FrameRing;
 import org.vccp.vnet.status.PortCounter;
 
@@ -47,7 +48,11 @@ public final class StreamPort extends SocketPort {
       new WriteBufferWaterMark(256 << 10, 512 << 10);
 
   private final long redialMs;
-  private final StreamFrameWriter writer = new StreamFrameWriter();
+
+  /** Frames handed to the channel whose write has not completed yet, oldest first. */
+  private final UnsentFrames writing = new UnsentFrames();
+
+  private final StreamFrameWriter writer = new StreamFrameWriter(writing);
 
   private volatile Channel server;
   private volatile Channel active;
@@ -246,14 +251,18 @@ public final class StreamPort extends SocketPort {
         out.release();
         break;
       }
+      // Writes complete in order, so each one's frames are the oldest in writing.
       ch.write(out)
           .addListener(
               f -> {
                 if (f.isSuccess()) {
+                  writing.skip(frames);
                   counters.add(PortCounter.TX_FRAMES, frames);
                   counters.add(PortCounter.TX_BYTES, bytes);
                 } else {
+                  writing.moveTo(unsent, frames);
                   counters.addShared(PortCounter.DROP_NO_PORT, frames);
+                  reportUnsent(PortCounter.DROP_NO_PORT);
                 }
               });
       wrote = true;
@@ -305,7 +314,7 @@ public final class StreamPort extends SocketPort {
       ch.close().syncUninterruptibly();
     }
     if (!loop.isShuttingDown()) {
-      loop.execute(() -> egress.discardAll());
+      loop.execute(this::discardQueued);
     }
   }
 }

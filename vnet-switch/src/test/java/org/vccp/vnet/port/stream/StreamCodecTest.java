@@ -15,6 +15,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.vccp.vnet.port.BadFrameException;
 import org.vccp.vnet.port.EgressQueue;
+import org.vccp.vnet.port.UnsentFrames;
 import org.vccp.vnet.ring.FrameRing;
 import org.vccp.vnet.status.PortCounter;
 import org.vccp.vnet.testing.Frames;
@@ -152,9 +153,9 @@ class StreamCodecTest {
     for (int i = 0; i < 100; i++) {
       byte[] f = Frames.frame(1, 2, 60 + i * 13, i);
       sent.add(f);
-      assertThat(q.offer(f, f.length, false, -1)).isTrue();
+      assertThat(q.offer(f, f.length, false, -1, 0, -1)).isTrue();
     }
-    StreamFrameWriter w = new StreamFrameWriter();
+    StreamFrameWriter w = new StreamFrameWriter(new UnsentFrames());
     ByteBuf out = Unpooled.directBuffer(256 * 1024);
     q.drain(w.reset(out), Integer.MAX_VALUE);
     assertThat(w.frames()).isEqualTo(100);
@@ -168,9 +169,9 @@ class StreamCodecTest {
     EgressQueue q = new EgressQueue(1 << 20);
     byte[] f = Frames.frame(1, 2, 1500, 0);
     for (int i = 0; i < 10; i++) {
-      q.offer(f, f.length, false, -1);
+      q.offer(f, f.length, false, -1, 0, -1);
     }
-    StreamFrameWriter w = new StreamFrameWriter();
+    StreamFrameWriter w = new StreamFrameWriter(new UnsentFrames());
     ByteBuf out = Unpooled.directBuffer(4 * 1504, 4 * 1504);
     q.drain(w.reset(out), Integer.MAX_VALUE);
     assertThat(w.frames()).isEqualTo(4);
@@ -182,8 +183,8 @@ class StreamCodecTest {
   void writerGrowsAnEmptyBufferForAGiantFrame() {
     EgressQueue q = new EgressQueue(1 << 20);
     byte[] f = Frames.frame(1, 2, FrameRing.MAX_FRAME_BYTES, 0);
-    q.offer(f, f.length, false, -1);
-    StreamFrameWriter w = new StreamFrameWriter();
+    q.offer(f, f.length, false, -1, 0, -1);
+    StreamFrameWriter w = new StreamFrameWriter(new UnsentFrames());
     ByteBuf out = Unpooled.directBuffer(1024);
     q.drain(w.reset(out), Integer.MAX_VALUE);
     assertThat(w.frames()).isEqualTo(1);
@@ -196,9 +197,9 @@ class StreamCodecTest {
     EgressQueue q = new EgressQueue(1 << 20);
     byte[] plain = Frames.frame(1, 2, 100, 5);
     byte[] tagged = Frames.tagged(1, 2, 10, 3, 104, 5);
-    q.offer(plain, plain.length, false, (3 << 13) | 10);
-    q.offer(tagged, tagged.length, true, -1);
-    StreamFrameWriter w = new StreamFrameWriter();
+    q.offer(plain, plain.length, false, (3 << 13) | 10, 0, -1);
+    q.offer(tagged, tagged.length, true, -1, 0, -1);
+    StreamFrameWriter w = new StreamFrameWriter(new UnsentFrames());
     ByteBuf out = Unpooled.directBuffer(4096);
     q.drain(w.reset(out), Integer.MAX_VALUE);
     decoder(FrameRing.MAX_FRAME_BYTES).writeInbound(out);
