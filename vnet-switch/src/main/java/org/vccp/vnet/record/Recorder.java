@@ -1,6 +1,5 @@
 package org.vccp.vnet.record;
 
-import com.lmax.disruptor.EventHandler;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -13,6 +12,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.vccp.vnet.forwarding.SwitchCommand;
 import org.vccp.vnet.ring.FrameSlot;
+import org.vccp.vnet.ring.TrailingConsumer;
 import org.vccp.vnet.status.PortCounter;
 
 /**
@@ -23,7 +23,7 @@ import org.vccp.vnet.status.PortCounter;
  * frames. An I/O error (disk full) stops recording with the reason in the status; forwarding goes
  * on.
  */
-public final class Recorder implements EventHandler<FrameSlot> {
+public final class Recorder implements TrailingConsumer {
   private static final Logger LOG = LoggerFactory.getLogger(Recorder.class);
   private static final long FLUSH_EVERY_NS = 200_000_000L;
   private static final int FLUSH_BYTES = 512 * 1024;
@@ -103,6 +103,12 @@ public final class Recorder implements EventHandler<FrameSlot> {
     } catch (UncheckedIOException e) {
       fail(e.getCause());
     }
+  }
+
+  /** Frame slots matter only while recording; otherwise the ring hands over commands only. */
+  @Override
+  public boolean wantsFrames() {
+    return writer != null;
   }
 
   @Override

@@ -32,6 +32,10 @@ public final class FrameRing implements AutoCloseable {
   private volatile boolean started;
   private volatile boolean stampIngress;
 
+  /** Where each {@link TrailingProcessor} learns which slots are commands. */
+  private final java.util.List<java.util.Set<Long>> commandLogs =
+      new java.util.concurrent.CopyOnWriteArrayList<>();
+
   /**
    * @param slots ring size, a power of two
    * @param inlineBytes bytes preallocated per slot
@@ -67,10 +71,17 @@ public final class FrameRing implements AutoCloseable {
       EventHandler<FrameSlot> trailing = consumersInOrder[i];
       EventProcessorFactory<FrameSlot> behind =
           (ring, trailed) -> {
+            // the DSL's default handler is not applied to processors built by a factory
+            if (trailing instanceof TrailingConsumer t) {
+              var p =
+                  new TrailingProcessor(
+                      ring, new TrailingBarrier(trailed), t, new LoggingExceptionHandler());
+              commandLogs.add(p.commands);
+              return p;
+            }
             var p =
                 new BatchEventProcessorBuilder()
                     .build(ring, new TrailingBarrier(trailed), trailing);
-            // the DSL's default handler is not applied to processors built by a factory
             p.setExceptionHandler(new LoggingExceptionHandler());
             return p;
           };
@@ -175,6 +186,9 @@ public final class FrameRing implements AutoCloseable {
   /** Publishes a control command; consumers see it in order with the frames around it. */
   public void publishCommand(Object command) {
     long seq = ring.next();
+    for (java.util.Set<Long> log : commandLogs) {
+      log.add(seq);
+    }
     try {
       fill(seq, FrameSlot.KIND_COMMAND, -1, 0);
       ring.get(seq).command = command;

@@ -13,13 +13,16 @@ import java.util.concurrent.locks.LockSupport;
  * the forwarder does (spinning and yielding through every gap between frames, which at tens of
  * thousands of frames per second never reaches the blocking phase and kept half a core busy doing
  * nothing on a two-core machine: BENCHMARKS.md). When nothing is ready it spins briefly, then
- * sleeps. The sleep doubles after a wake that found nothing, up to {@link #MAX_PARK_NS}, and halves
- * after one that found a large backlog ({@link #LARGE_BACKLOG} slots), down to {@link
- * #MIN_PARK_NS}; a wake that found a few frames keeps it. So at a steady rate it settles where each
- * wake finds a useful batch: a trailing consumer wakes at most a few thousand times a second and
- * never while it has a backlog. The ring holds thousands of slots, so a half-millisecond nap lets
- * it fill only under a burst of millions of frames per second, and then ingress waits briefly
- * rather than losing anything.
+ * sleeps. The sleep halves after a wake that found a large backlog (the {@linkplain #follow
+ * target}, {@link #LARGE_BACKLOG} slots), down to {@link #MIN_PARK_NS}, doubles after one that
+ * found less than half of it, up to {@link #MAX_PARK_NS}, and otherwise stays. So at a steady rate
+ * it settles where each wake finds a useful batch and wakes at most a few thousand times a second
+ * (it used to keep any sleep that found a few frames, so at millions of frames/s it stayed at the
+ * shortest, 50,000 wakes/s). A consumer that reads only commands ({@link TrailingProcessor}) sets
+ * the target to a quarter of the ring and does not spin: it wakes only to keep the ring from
+ * filling. The ring holds thousands of slots, so a half-millisecond nap lets it fill only under a
+ * burst of millions of frames per second, and then ingress waits briefly rather than losing
+ * anything.
  *
  * <p>One thread calls {@link #waitFor}: the consumer's own.
  */
@@ -32,6 +35,8 @@ final class TrailingBarrier implements SequenceBarrier {
   private final Sequence[] dependents;
   private volatile boolean alerted;
   private long parkNs = MIN_PARK_NS;
+  private long largeBacklog = LARGE_BACKLOG;
+  private int spins = SPINS;
 
   /**
    * @param dependents the consumers this one trails; it never passes the slowest of them
@@ -43,14 +48,24 @@ final class TrailingBarrier implements SequenceBarrier {
     this.dependents = dependents.clone();
   }
 
+  /**
+   * How closely to follow: a consumer that reads every slot wants batches of about {@link
+   * #LARGE_BACKLOG} and spins a little before sleeping; one that reads only commands wants {@code
+   * ringSize / 4} and never spins. Called on the consumer's thread.
+   */
+  void follow(boolean everySlot, int ringSize) {
+    largeBacklog = everySlot ? LARGE_BACKLOG : Math.max(LARGE_BACKLOG, ringSize / 4);
+    spins = everySlot ? SPINS : 0;
+  }
+
   @Override
   public long waitFor(long sequence) throws AlertException {
     checkAlert();
     long available = Util.getMinimumSequence(dependents);
-    int spins = 0;
+    int spun = 0;
     while (available < sequence) {
-      if (spins < SPINS) {
-        spins++;
+      if (spun < spins) {
+        spun++;
         Thread.onSpinWait();
         available = Util.getMinimumSequence(dependents);
         continue;
@@ -58,10 +73,11 @@ final class TrailingBarrier implements SequenceBarrier {
       LockSupport.parkNanos(this, parkNs);
       checkAlert();
       available = Util.getMinimumSequence(dependents);
-      if (available < sequence) {
-        parkNs = Math.min(parkNs * 2, MAX_PARK_NS);
-      } else if (available - sequence >= LARGE_BACKLOG) {
+      long found = available - sequence + 1;
+      if (found >= largeBacklog) {
         parkNs = Math.max(parkNs / 2, MIN_PARK_NS);
+      } else if (found < largeBacklog / 2) {
+        parkNs = Math.min(parkNs * 2, MAX_PARK_NS);
       }
     }
     // the consumers trailed only pass slots that were published, so all up to here are readable

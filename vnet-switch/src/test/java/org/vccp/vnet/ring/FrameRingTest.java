@@ -52,6 +52,72 @@ class FrameRingTest {
     }
   }
 
+  /**
+   * A trailing consumer that wants frames only between an "on" and an "off" command sees every
+   * command and exactly the frames between them, in order; while it wants none, the ring runs many
+   * laps past it without stalling, and a command that throws is skipped like a frame.
+   */
+  @Test
+  @Timeout(value = 30, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
+  void aTrailingConsumerThatWantsNoFramesSeesOnlyCommandsAndNeverStallsTheRing() {
+    List<Object> seen = new CopyOnWriteArrayList<>();
+    TrailingConsumer b =
+        new TrailingConsumer() {
+          private boolean on;
+
+          @Override
+          public boolean wantsFrames() {
+            return on;
+          }
+
+          @Override
+          public void onEvent(FrameSlot slot, long seq, boolean end) {
+            if (slot.kind == FrameSlot.KIND_COMMAND) {
+              if ("boom".equals(slot.command)) {
+                throw new IllegalStateException("test failure on a command");
+              }
+              on = "on".equals(slot.command) || on && !"off".equals(slot.command);
+              seen.add(slot.command);
+            } else {
+              seen.add((int) slot.data[0] & 0xFF);
+            }
+          }
+        };
+    EventHandler<FrameSlot> a = (slot, seq, end) -> {};
+    FrameRing ring = new FrameRing(64, 128, 4, WaitStrategyName.BLOCKING, a, b);
+    ring.start();
+    try {
+      byte[] f = new byte[20];
+      for (int i = 0; i < 1000; i++) { // 15 laps of the ring while the consumer wants no frames
+        f[0] = (byte) i;
+        ring.publishFrame(1, f, 0, f.length);
+      }
+      ring.publishCommand("boom");
+      ring.publishCommand("on");
+      for (int i = 0; i < 100; i++) {
+        f[0] = (byte) i;
+        ring.publishFrame(1, f, 0, f.length);
+      }
+      ring.publishCommand("off");
+      for (int i = 100; i < 1000; i++) {
+        f[0] = (byte) i;
+        ring.publishFrame(1, f, 0, f.length);
+      }
+      ring.publishCommand("last");
+      Await.until("the last command arrived", Duration.ofSeconds(10), () -> seen.contains("last"));
+      List<Object> expected = new ArrayList<>();
+      expected.add("on");
+      for (int i = 0; i < 100; i++) {
+        expected.add(i);
+      }
+      expected.add("off");
+      expected.add("last");
+      assertThat(seen).containsExactlyElementsOf(expected);
+    } finally {
+      ring.close();
+    }
+  }
+
   /** A consumer that fails on a slot skips it (logged) and goes on; ingress never stalls. */
   @Test
   // a consumer killed by its exception would stall publishing forever: fail, do not hang
