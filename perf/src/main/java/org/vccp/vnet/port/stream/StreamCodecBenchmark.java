@@ -23,12 +23,14 @@ import org.vccp.vnet.ring.FrameRing;
  * The stream port's two byte paths, per frame, without sockets.
  *
  * <ul>
- *   <li>{@code decode}: {@link StreamFrameDecoder#decode} over one pooled direct buffer holding
+ *   <li>{@code decode}: {@code StreamFrameDecoder.decode} over one pooled direct buffer holding
  *       {@value #FRAMES} length-prefixed frames (one socket read's worth), handing each frame to a
  *       sink that copies it into a {@code byte[]}, as the ring's slot copy does.
  *   <li>{@code decodeEmbeddedChannel}: the same buffer through a Netty pipeline ({@link
- *       EmbeddedChannel}), so {@code ByteToMessageDecoder}'s cumulation and reference counting are
- *       included.
+ *       EmbeddedChannel}), so the handler's reference counting is included.
+ *   <li>{@code decodeCutReads}: the same bytes through the pipeline in reads of {@value
+ *       #CUT_READ_BYTES} bytes, which cut frames in two as socket reads do: the cost of carrying a
+ *       cut frame over to the next read.
  *   <li>{@code encode}: {@value #FRAMES} frames offered to an {@link EgressQueue} (the forwarder's
  *       side), then drained by {@link StreamFrameWriter} into pooled 64 KiB direct buffers, the way
  *       {@code StreamPort.drain} builds each socket write.
@@ -39,6 +41,7 @@ import org.vccp.vnet.ring.FrameRing;
 @OutputTimeUnit(TimeUnit.SECONDS)
 public class StreamCodecBenchmark {
   static final int FRAMES = 256;
+  static final int CUT_READ_BYTES = 7001;
   private static final int CHUNK_BYTES = 64 * 1024;
 
   @Param({"64", "1500"})
@@ -83,7 +86,7 @@ public class StreamCodecBenchmark {
   @OperationsPerInvocation(FRAMES)
   public long decode() {
     framed.readerIndex(0);
-    decoder.decode(null, framed, null);
+    decoder.decode(framed);
     return checksum;
   }
 
@@ -91,6 +94,16 @@ public class StreamCodecBenchmark {
   @OperationsPerInvocation(FRAMES)
   public long decodeEmbeddedChannel() {
     channel.writeInbound(framed.retainedDuplicate().readerIndex(0));
+    return checksum;
+  }
+
+  @Benchmark
+  @OperationsPerInvocation(FRAMES)
+  public long decodeCutReads() {
+    int total = framed.writerIndex();
+    for (int at = 0; at < total; at += CUT_READ_BYTES) {
+      channel.writeInbound(framed.retainedSlice(at, Math.min(CUT_READ_BYTES, total - at)));
+    }
     return checksum;
   }
 

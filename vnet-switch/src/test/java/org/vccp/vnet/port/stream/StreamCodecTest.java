@@ -99,6 +99,41 @@ class StreamCodecTest {
     assertThat(decoded).containsExactly(a, b);
   }
 
+  /** Reads of random sizes cut frames anywhere, jumbo ones across many reads: all arrive intact. */
+  @Test
+  void framesCutByReadsOfRandomSizesArriveWholeAndInOrder() {
+    java.util.Random rnd = new java.util.Random(11);
+    List<byte[]> sent = new ArrayList<>();
+    for (int i = 0; i < 400; i++) {
+      int len = i % 50 == 7 ? 9000 + rnd.nextInt(50_000) : 14 + rnd.nextInt(1500);
+      sent.add(Frames.frame(1, 2, len, i));
+    }
+    ByteBuf all = framed(sent.toArray(new byte[0][]));
+    EmbeddedChannel ch = decoder(FrameRing.MAX_FRAME_BYTES);
+    while (all.isReadable()) {
+      int n = Math.min(all.readableBytes(), 1 + rnd.nextInt(rnd.nextBoolean() ? 8 : 20_000));
+      ch.writeInbound(all.readRetainedSlice(n));
+    }
+    all.release();
+    assertThat(decoded).containsExactlyElementsOf(sent);
+  }
+
+  @Test
+  void aBadLengthSplitAcrossReadsAfterACutFrameIsStillCaught() {
+    byte[] good = Frames.frame(1, 2, 100, 1);
+    ByteBuf in = framed(good).writeInt(FrameRing.MAX_FRAME_BYTES + 1).writeZero(8);
+    EmbeddedChannel ch = decoder(FrameRing.MAX_FRAME_BYTES);
+    ch.writeInbound(in.readRetainedSlice(50)); // part of the good frame
+    ch.writeInbound(in.readRetainedSlice(4 + 100 - 50 + 2)); // its rest, half the bad length
+    assertThat(decoded).containsExactly(good);
+    assertThatThrownBy(() -> ch.writeInbound(in.readRetainedSlice(in.readableBytes())))
+        .isInstanceOf(DecoderException.class)
+        .cause()
+        .isInstanceOf(BadFrameException.class);
+    in.release();
+    assertThat(decoded).containsExactly(good);
+  }
+
   @Test
   void maximumSizeFramePassesIntact() {
     byte[] big = Frames.frame(1, 2, FrameRing.MAX_FRAME_BYTES, 42);
