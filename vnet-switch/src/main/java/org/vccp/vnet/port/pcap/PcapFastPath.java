@@ -91,6 +91,33 @@ final class PcapFastPath {
     private Libc() {}
 
     static native int poll(Pointer fds, long nfds, int timeoutMs);
+
+    static native int setsockopt(int fd, int level, int optname, Pointer optval, int optlen);
+  }
+
+  private static final int SOL_PACKET = 263;
+  private static final int PACKET_IGNORE_OUTGOING = 23;
+
+  /**
+   * Makes the kernel stop copying the interface's outgoing frames to this capture (Linux 4.20+).
+   * libpcap 1.10 filters direction IN in user space, so every frame that something else on the host
+   * sends out of the interface (the host's own traffic on an uplink, another capture's injections)
+   * was copied into the port's capture ring, woke its capture thread and was skipped there. (The
+   * frames the port itself injects never came back: the kernel does not loop a packet socket's own
+   * sends to it.) Returns false where the kernel does not know the option; the user-space filter
+   * still applies then.
+   */
+  static boolean ignoreOutgoing(PcapHandle h) {
+    if (!AVAILABLE) {
+      return false;
+    }
+    int fd = Pcap.pcap_get_selectable_fd(pcapOf(h));
+    if (fd < 0) {
+      return false;
+    }
+    Memory one = new Memory(4);
+    one.setInt(0, 1);
+    return Libc.setsockopt(fd, SOL_PACKET, PACKET_IGNORE_OUTGOING, one, 4) == 0;
   }
 
   /**

@@ -188,14 +188,23 @@ public final class PcapPort implements Port {
   private PcapHandle openHandle(int snaplenBytes) {
     String dev = spec.device();
     try {
-      return new PcapHandle.Builder(dev)
-          .snaplen(snaplenBytes)
-          .promiscuousMode(PromiscuousMode.PROMISCUOUS)
-          .immediateMode(true)
-          .bufferSize(KERNEL_BUFFER_BYTES)
-          .timeoutMillis(100)
-          .direction(PcapHandle.PcapDirection.IN)
-          .build();
+      PcapHandle h =
+          new PcapHandle.Builder(dev)
+              .snaplen(snaplenBytes)
+              .promiscuousMode(PromiscuousMode.PROMISCUOUS)
+              .immediateMode(true)
+              .bufferSize(KERNEL_BUFFER_BYTES)
+              .timeoutMillis(100)
+              .direction(PcapHandle.PcapDirection.IN)
+              .build();
+      if (!PcapFastPath.ignoreOutgoing(h)) {
+        LOG.debug(
+            "port {}: the kernel copies frames sent on {} to its capture too (no"
+                + " PACKET_IGNORE_OUTGOING); libpcap skips them",
+            spec.name(),
+            dev);
+      }
+      return h;
     } catch (PcapNativeException | RuntimeException e) {
       throw new PortBindException(
           "port "
@@ -464,6 +473,16 @@ public final class PcapPort implements Port {
         spec.device(),
         mtu,
         wanted);
+  }
+
+  /** Frames the kernel has put into this port's capture so far (its {@code ps_recv}), for tests. */
+  long kernelCaptured() throws PcapNativeException, NotOpenException {
+    sendLock.readLock().lock();
+    try {
+      return handle.getStats().getNumPacketsReceived();
+    } finally {
+      sendLock.readLock().unlock();
+    }
   }
 
   private void readKernelDrops() {
