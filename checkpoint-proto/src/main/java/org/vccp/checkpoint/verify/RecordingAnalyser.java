@@ -35,6 +35,9 @@ final class RecordingAnalyser {
   private static final byte DST_OWN = 1;
   private static final byte CHECK_LOSS = 2;
 
+  /** Set in the packet ids of replayed frames (docs/recording-format.md). */
+  private static final long REPLAY_ID_BIT = 1L << 62;
+
   private final VerifyContext ctx;
   private final Findings findings;
   private final Channels channels;
@@ -311,6 +314,10 @@ final class RecordingAnalyser {
    * the window, the event's {@code from=} names its channel.
    */
   private void unsent(CaptureReader r, int file, int port, long id, VccpText t) {
+    if ((firstId < 0 || id < firstId) && (id & REPLAY_ID_BIT) == 0) {
+      report.beforeRecording++; // queued before the recording began: never counted delivered
+      return;
+    }
     report.dropped++;
     int s = slot(id);
     int from;

@@ -283,7 +283,8 @@ public final class Forwarder implements EventHandler<FrameSlot> {
     while (!q.isEmpty()) {
       org.vccp.vnet.hold.HeldFrame f = q.peek();
       long packetId = f.replayed() ? FrameSlot.REPLAY_ID_BIT | replayIds : f.packetId();
-      if (!out.egress().offer(f.frame(), f.frame().length, false, -1, packetId, -1)) {
+      if (!out.egress()
+          .offer(f.frame(), f.frame().length, false, -1, packetId, portNamed(f.origin()))) {
         break;
       }
       q.poll();
@@ -348,9 +349,13 @@ public final class Forwarder implements EventHandler<FrameSlot> {
       c.done().complete(null);
     } else if (command instanceof SwitchCommand.RemovePort c) {
       int id = c.portId();
+      Port gone = ports[id];
       if (overflows[id] != null) {
-        overflows[id].clear();
+        dropOverflow(id);
         overflows[id].releaseSenders(this::resumeSender);
+      }
+      if (gone != null) {
+        gone.egressReady(); // its last drain: sent, or discarded and reported as unsent
       }
       if (ports[id] != null) {
         for (int i = 0; i < activeCount; i++) {
@@ -411,6 +416,32 @@ public final class Forwarder implements EventHandler<FrameSlot> {
     } else if (command instanceof SwitchCommand.ListMacs c) {
       c.result().complete(macs.entries(clock.nanoTime()));
     }
+  }
+
+  /**
+   * Drops a removed lossless port's overflow: its frames were recorded as queued for the port, so
+   * they are counted and reported as unsent, from a pool thread (the forwarder must not publish
+   * into its own ring).
+   */
+  private void dropOverflow(int id) {
+    org.vccp.vnet.port.UnsentFrames lost = overflows[id].takeAll();
+    if (lost.isEmpty()) {
+      return;
+    }
+    ports[id].counters().addShared(PortCounter.DROP_NO_PORT, lost.size());
+    SwitchCommand.EgressUnsent report = lost.takeCommand(id, PortCounter.DROP_NO_PORT);
+    java.util.concurrent.ForkJoinPool.commonPool().execute(() -> commandSink.accept(report));
+  }
+
+  /** The id of the live port named {@code name}, or -1. */
+  private int portNamed(String name) {
+    for (int i = 0; i < activeCount; i++) {
+      int id = activeIds[i];
+      if (ports[id] != null && ports[id].name().equals(name)) {
+        return id;
+      }
+    }
+    return -1;
   }
 
   private void hold(int id, long epoch) {
@@ -507,8 +538,14 @@ public final class Forwarder implements EventHandler<FrameSlot> {
       pausedSenders.clear();
     }
 
-    void clear() {
+    /** Empties the list, returning its frames' ids, ingress ports and lengths. */
+    org.vccp.vnet.port.UnsentFrames takeAll() {
+      org.vccp.vnet.port.UnsentFrames all = new org.vccp.vnet.port.UnsentFrames();
+      for (Pending p : frames) {
+        all.add(p.packetId, p.fromPort, p.length);
+      }
       frames.clear();
+      return all;
     }
   }
 }

@@ -169,11 +169,6 @@ public final class EgressQueue {
     return n;
   }
 
-  /** Drops everything queued and returns how many frames that was. Consumer thread only. */
-  public int discardAll() {
-    return drain((b, o, l, id, from) -> true, Integer.MAX_VALUE);
-  }
-
   /**
    * Drops everything queued, adding each frame to {@code unsent}, and returns how many frames that
    * was. Consumer thread only.

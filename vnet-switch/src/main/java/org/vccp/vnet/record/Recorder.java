@@ -85,7 +85,7 @@ public final class Recorder implements TrailingConsumer {
   public void onEvent(FrameSlot slot, long sequence, boolean endOfBatch) {
     try {
       if (slot.kind == FrameSlot.KIND_COMMAND) {
-        onCommand((SwitchCommand) slot.command);
+        onCommand((SwitchCommand) slot.command, slot.forwardedNs);
         if (slot.released != null && writer != null) {
           recordReleased(slot);
         }
@@ -116,7 +116,7 @@ public final class Recorder implements TrailingConsumer {
     stop();
   }
 
-  private void onCommand(SwitchCommand command) {
+  private void onCommand(SwitchCommand command, long atNs) {
     if (command instanceof SwitchCommand.AddPort c) {
       int id = c.port().id();
       names[id] = c.port().spec().name();
@@ -146,7 +146,7 @@ public final class Recorder implements TrailingConsumer {
       }
       c.done().complete(on);
     } else if (command instanceof SwitchCommand.EgressUnsent c && writer != null) {
-      recordUnsent(c);
+      recordUnsent(c, atNs);
     } else if (command instanceof SwitchCommand.Tick && writer != null) {
       nowNs = System.nanoTime();
       rotateIfDue();
@@ -350,8 +350,8 @@ public final class Recorder implements TrailingConsumer {
    * One event per frame a port could not send after its egress event was written: no bytes (the
    * ingress event has them), the frame's length and packet id, and what became of it.
    */
-  private void recordUnsent(SwitchCommand.EgressUnsent c) {
-    long ts = timestamp(System.nanoTime());
+  private void recordUnsent(SwitchCommand.EgressUnsent c, long atNs) {
+    long ts = timestamp(atNs);
     int ifId = interfaceOf(c.portId());
     String reason = "vccp:unsent reason=" + c.reason().metricName();
     for (int i = 0; i < c.packetIds().length; i++) {

@@ -14,8 +14,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * works like Disruptor's batch processor. While it does not (the recorder with recording off), it
  * reads only the command slots, whose sequences {@link FrameRing#publishCommand} notes in {@link
  * #commands} before publishing them, and passes every frame slot untouched: at 6 million frames/s
- * the idle recorder read each slot only to find it had nothing to do, 14% of a core on a two-core
- * machine (BENCHMARKS.md).
+ * the idle recorder read each slot only to find it had nothing to do, and woke every 20 µs: 11% of
+ * a core on a two-core machine (BENCHMARKS.md).
  */
 final class TrailingProcessor implements EventProcessor {
   private static final int IDLE = 0;
@@ -68,7 +68,8 @@ final class TrailingProcessor implements EventProcessor {
     barrier.clearAlert();
     consumer.onStart();
     try {
-      if (was == IDLE) {
+      // a halt between the exchange and clearAlert() set HALTED; its alert was just cleared
+      if (was == IDLE && running.get() == RUNNING) {
         process();
       }
     } finally {
@@ -79,7 +80,7 @@ final class TrailingProcessor implements EventProcessor {
 
   private void process() {
     long next = sequence.get() + 1;
-    while (true) {
+    while (running.get() == RUNNING) {
       long available;
       try {
         barrier.follow(consumer.wantsFrames(), ring.getBufferSize());

@@ -26,7 +26,8 @@ class ForwarderTest {
 
   private final long[] now = {1_000_000_000L};
   private final Counters counters = Counters.forSwitch();
-  private final List<SwitchCommand> published = new ArrayList<>();
+  private final List<SwitchCommand> published =
+      java.util.Collections.synchronizedList(new ArrayList<>());
   private Forwarder fwd;
   private final FrameSlot slot = new FrameSlot(2048, 16);
 
@@ -46,12 +47,16 @@ class ForwarderTest {
   }
 
   private void send(FakePort from, byte[] frame) {
+    send(from, frame, 0);
+  }
+
+  private void send(FakePort from, byte[] frame, long sequence) {
     slot.kind = FrameSlot.KIND_FRAME;
     slot.ingressPortId = from.id();
     slot.length = frame.length;
     System.arraycopy(frame, 0, slot.ensureCapacity(frame.length), 0, frame.length);
     fwd.onBatchStart(1, 1);
-    fwd.onEvent(slot, 0, true);
+    fwd.onEvent(slot, sequence, true);
   }
 
   private void tick() {
@@ -297,6 +302,44 @@ class ForwarderTest {
     for (int i = 0; i < n; i++) {
       assertThat(Frames.seq(got.get(i))).as("frame %d", i).isEqualTo(i);
     }
+    assertThat(sender.paused).isFalse();
+  }
+
+  /**
+   * Removing a lossless port drops the frames waiting in its overflow list; they were recorded as
+   * queued for it, so they are counted and reported as unsent, by packet id, oldest first.
+   */
+  @Test
+  void removingALosslessPortReportsItsOverflowAsUnsent() {
+    FakePort sender = add(new FakePort(0));
+    FakePort lossless = add(new FakePort(2, PortVlan.access(1), true, 128 * 1024));
+    send(lossless, Frames.frame(EthernetFrame.BROADCAST, C, 60, 0), 1);
+    int n = 200;
+    for (int i = 0; i < n; i++) {
+      send(sender, Frames.frame(C, A, 1500, i), 100 + i);
+    }
+    int waiting = fwd.overflowFrames(2);
+    assertThat(waiting).isPositive();
+    fwd.execute(new SwitchCommand.RemovePort(2, new CompletableFuture<>()));
+    org.vccp.vnet.testing.Await.until(
+        "the unsent report",
+        java.time.Duration.ofSeconds(10),
+        () -> published.stream().anyMatch(c -> c instanceof SwitchCommand.EgressUnsent));
+    SwitchCommand.EgressUnsent r =
+        (SwitchCommand.EgressUnsent)
+            published.stream()
+                .filter(c -> c instanceof SwitchCommand.EgressUnsent)
+                .findFirst()
+                .get();
+    assertThat(r.portId()).isEqualTo(2);
+    assertThat(r.reason()).isEqualTo(PortCounter.DROP_NO_PORT);
+    long[] expected = new long[waiting];
+    for (int i = 0; i < waiting; i++) {
+      expected[i] = 100 + n - waiting + i;
+    }
+    assertThat(r.packetIds()).containsExactly(expected);
+    assertThat(r.fromPorts()).containsOnly(0);
+    assertThat(lossless.counters().get(PortCounter.DROP_NO_PORT)).isEqualTo(waiting);
     assertThat(sender.paused).isFalse();
   }
 

@@ -40,7 +40,7 @@ class EgressQueueTest {
       }
     }
     assertThat(refused).isPositive();
-    q.discardAll();
+    q.discardAll(new UnsentFrames());
     assertThat(q.isEmpty()).isTrue();
   }
 

@@ -118,6 +118,38 @@ class FrameRingTest {
     }
   }
 
+  /** A ring closed right after it started stops its trailing consumer every time. */
+  @Test
+  @Timeout(value = 60, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
+  void aRingClosedAtOnceAfterStartingStopsItsTrailingConsumer() {
+    java.util.concurrent.atomic.AtomicInteger stopped =
+        new java.util.concurrent.atomic.AtomicInteger();
+    int rings = 50;
+    for (int i = 0; i < rings; i++) {
+      TrailingConsumer b =
+          new TrailingConsumer() {
+            @Override
+            public boolean wantsFrames() {
+              return false;
+            }
+
+            @Override
+            public void onEvent(FrameSlot slot, long seq, boolean end) {}
+
+            @Override
+            public void onShutdown() {
+              stopped.incrementAndGet();
+            }
+          };
+      EventHandler<FrameSlot> a = (slot, seq, end) -> {};
+      FrameRing ring = new FrameRing(64, 128, 4, WaitStrategyName.BLOCKING, a, b);
+      ring.start();
+      ring.close();
+    }
+    Await.until(
+        "every trailing consumer stopped", Duration.ofSeconds(30), () -> stopped.get() == rings);
+  }
+
   /** A consumer that fails on a slot skips it (logged) and goes on; ingress never stalls. */
   @Test
   // a consumer killed by its exception would stall publishing forever: fail, do not hang

@@ -137,8 +137,10 @@ public final class DgramPort extends SocketPort {
     private final UnsentFrames writing = new UnsentFrames();
 
     private final ChannelFutureListener done = this::done;
+    private final Runnable report = this::report;
     private Channel ch;
     private boolean warned;
+    private boolean reportScheduled;
 
     @Override
     public boolean onFrame(byte[] buffer, int offset, int length, long packetId, int fromPort) {
@@ -153,6 +155,11 @@ public final class DgramPort extends SocketPort {
       return true;
     }
 
+    private void report() {
+      reportScheduled = false;
+      reportUnsent(PortCounter.DROP_SEND_ERROR);
+    }
+
     /** Writes complete in order: each completion is the oldest datagram in {@link #writing}. */
     private void done(ChannelFuture f) {
       if (f.isSuccess()) {
@@ -162,6 +169,11 @@ public final class DgramPort extends SocketPort {
       } else {
         writing.moveTo(unsent, 1);
         counters.increment(PortCounter.DROP_SEND_ERROR);
+        // a datagram can fail after drain() returned (sent later, when the socket was writable)
+        if (!reportScheduled) {
+          reportScheduled = true;
+          loop.execute(report);
+        }
         if (!warned) {
           warned = true;
           LOG.warn(
@@ -178,6 +190,7 @@ public final class DgramPort extends SocketPort {
   protected void drain() {
     Channel ch = channel;
     if (ch == null) {
+      discardQueued();
       return;
     }
     sender.ch = ch;
@@ -207,6 +220,9 @@ public final class DgramPort extends SocketPort {
     }
     if (unix) {
       UnixSocketFiles.removeQuietly(Path.of(spec.address().path()));
+    }
+    if (!loop.isShuttingDown()) {
+      loop.execute(this::discardQueued);
     }
   }
 }

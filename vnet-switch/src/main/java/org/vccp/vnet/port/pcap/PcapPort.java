@@ -197,12 +197,17 @@ public final class PcapPort implements Port {
               .timeoutMillis(100)
               .direction(PcapHandle.PcapDirection.IN)
               .build();
-      if (!PcapFastPath.ignoreOutgoing(h)) {
-        LOG.debug(
-            "port {}: the kernel copies frames sent on {} to its capture too (no"
-                + " PACKET_IGNORE_OUTGOING); libpcap skips them",
-            spec.name(),
-            dev);
+      try {
+        if (!PcapFastPath.ignoreOutgoing(h)) {
+          LOG.debug(
+              "port {}: the kernel copies frames sent on {} to its capture too (no"
+                  + " PACKET_IGNORE_OUTGOING); libpcap skips them",
+              spec.name(),
+              dev);
+        }
+      } catch (RuntimeException e) {
+        h.close();
+        throw e;
       }
       return h;
     } catch (PcapNativeException | RuntimeException e) {
