@@ -248,6 +248,35 @@ class SwitchSocketsTest {
     assertThat(c1.receive(1, WAIT)).containsExactly(g);
   }
 
+  /**
+   * A guest that connects while the port still has a peer (a restored guest racing the end of its
+   * killed predecessor) waits, receives nothing meanwhile, and gets the port when the first leaves.
+   */
+  @Test
+  void aSecondPeerWaitsAndTakesThePortWhenTheFirstLeaves() throws Exception {
+    VirtualSwitch sw = switchWith("p1", "p2");
+    StreamClient first = client(sw, "p1");
+    StreamClient c2 = client(sw, "p2");
+    StreamClient second = track(StreamClient.unix(sock("p1")));
+    byte[] f1 = Frames.frame(EthernetFrame.BROADCAST, B, 60, 1);
+    c2.send(f1);
+    assertThat(first.receive(1, WAIT)).containsExactly(f1);
+    assertThat(second.receive(1, QUIET)).isEmpty();
+    first.close();
+    Await.until(
+        "the waiting peer took the port",
+        WAIT,
+        () -> sw.port("p1").counters().get(PortCounter.CONNECTS) == 2 && sw.port("p1").isLinkUp());
+    byte[] f2 = Frames.frame(EthernetFrame.BROADCAST, B, 60, 2);
+    c2.send(f2);
+    assertThat(second.receive(1, WAIT)).containsExactly(f2);
+    StreamClient third = track(StreamClient.unix(sock("p1"))); // waits
+    Thread.sleep(100); // the third is accepted before the fourth
+    StreamClient fourth = track(StreamClient.unix(sock("p1")));
+    assertThat(fourth.awaitClosed(WAIT)).as("a third peer at once is refused").isTrue();
+    third.close();
+  }
+
   @Test
   void multicastSourceIsDroppedAndCounted() throws Exception {
     VirtualSwitch sw = switchWith("p0", "p1");

@@ -56,6 +56,10 @@ public final class StreamPort extends SocketPort {
 
   private volatile Channel server;
   private volatile Channel active;
+
+  /** A peer that connected while {@link #active} was still there. Event loop only. */
+  private Channel waiting;
+
   private volatile boolean closed;
   private volatile String lastDialError;
 
@@ -172,17 +176,44 @@ public final class StreamPort extends SocketPort {
 
   /** Connection life cycle and errors for the one peer this port serves. */
   private final class PeerHandler extends ChannelInboundHandlerAdapter {
+    /**
+     * A peer that connects while the port still has one waits (reading nothing) until that one
+     * leaves, rather than being refused: a restored guest often connects before the switch has read
+     * the end of its killed predecessor's stream, and a QEMU client never redials. While someone
+     * waits, the current peer is read even if backpressure paused it, so that its end of stream, if
+     * it has ended, is seen at once. A third peer is refused.
+     */
     @Override
     public void channelActive(ChannelHandlerContext ctx) {
       Channel ch = ctx.channel();
-      if (active != null || closed) {
+      if (closed || (active != null && waiting != null)) {
         LOG.warn(
-            "port {}: refusing a second peer {}; the port already has one",
+            "port {}: refusing another peer {}; the port already has one and one waiting",
             spec.name(),
             ch.remoteAddress());
         ch.close();
         return;
       }
+      if (active != null) {
+        waiting = ch;
+        ch.config().setAutoRead(false);
+        LOG.warn(
+            "port {}: a second peer connected; it waits until the current one leaves", spec.name());
+        active.read();
+        return;
+      }
+      becomeActive(ch);
+    }
+
+    @Override
+    public void channelReadComplete(ChannelHandlerContext ctx) {
+      if (waiting != null && ctx.channel() == active && !ctx.channel().config().isAutoRead()) {
+        ctx.read(); // find the end of the current peer's stream: someone is waiting for the port
+      }
+      ctx.fireChannelReadComplete();
+    }
+
+    private void becomeActive(Channel ch) {
       active = ch;
       lastDialError = null;
       counters.incrementShared(PortCounter.CONNECTS);
@@ -193,6 +224,10 @@ public final class StreamPort extends SocketPort {
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
+      if (ctx.channel() == waiting) {
+        waiting = null;
+        return;
+      }
       if (ctx.channel() != active) {
         return;
       }
@@ -204,7 +239,15 @@ public final class StreamPort extends SocketPort {
           spec.name(),
           lost > 0 ? " (" + lost + " queued frames dropped)" : "");
       fireWritableSignalIfRoom();
-      if (spec.mode() == PortSpec.Mode.CONNECT) {
+      Channel next = waiting;
+      if (next != null) {
+        waiting = null;
+        if (closed) {
+          next.close();
+        } else {
+          becomeActive(next);
+        }
+      } else if (spec.mode() == PortSpec.Mode.CONNECT) {
         scheduleRedial();
       }
     }
