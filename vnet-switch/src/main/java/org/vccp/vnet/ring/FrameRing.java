@@ -31,6 +31,7 @@ public final class FrameRing implements AutoCloseable {
   private final RingBuffer<FrameSlot> ring;
   private volatile boolean started;
   private volatile boolean stampIngress;
+  private final com.lmax.disruptor.WaitStrategy waitStrategy;
 
   /** Where each {@link TrailingProcessor} learns which slots are commands. */
   private final java.util.List<java.util.Set<Long>> commandLogs =
@@ -59,13 +60,14 @@ public final class FrameRing implements AutoCloseable {
           t.setDaemon(true);
           return t;
         };
+    this.waitStrategy = waitStrategy.create();
     this.disruptor =
         new Disruptor<>(
             () -> new FrameSlot(inlineBytes, maxPorts),
             slots,
             threads,
             ProducerType.MULTI,
-            waitStrategy.create());
+            this.waitStrategy);
     var group = disruptor.handleEventsWith(consumersInOrder[0]);
     for (int i = 1; i < consumersInOrder.length; i++) {
       EventHandler<FrameSlot> trailing = consumersInOrder[i];
@@ -101,7 +103,7 @@ public final class FrameRing implements AutoCloseable {
    * while the ring is full, which the consumers never cause for long.
    */
   public void publishFrame(int ingressPortId, ByteBuf src, int index, int length) {
-    long seq = ring.next();
+    long seq = claim(1);
     boolean filled = false;
     try {
       src.getBytes(index, fill(seq, FrameSlot.KIND_FRAME, ingressPortId, length), 0, length);
@@ -123,7 +125,7 @@ public final class FrameRing implements AutoCloseable {
     int most = Math.max(1, ring.getBufferSize() / 4);
     for (int done = 0; done < count; ) {
       int n = Math.min(count - done, most);
-      long hi = ring.next(n);
+      long hi = claim(n);
       long lo = hi - (n - 1);
       long now = stampIngress ? System.nanoTime() : 0L;
       int filled = 0;
@@ -146,7 +148,7 @@ public final class FrameRing implements AutoCloseable {
 
   /** Same as {@link #publishFrame(int, ByteBuf, int, int)} for a frame in an array. */
   public void publishFrame(int ingressPortId, byte[] src, int offset, int length) {
-    long seq = ring.next();
+    long seq = claim(1);
     boolean filled = false;
     try {
       System.arraycopy(
@@ -163,7 +165,7 @@ public final class FrameRing implements AutoCloseable {
    */
   public void publishDropped(
       int ingressPortId, int dropReason, ByteBuf src, int index, int length, int maxBytes) {
-    long seq = ring.next();
+    long seq = claim(1);
     boolean filled = false;
     try {
       int kept = Math.min(length, maxBytes);
@@ -176,16 +178,20 @@ public final class FrameRing implements AutoCloseable {
   }
 
   /**
-   * Makes ingress threads stamp each frame with {@link System#nanoTime()} (for the recorder); off,
-   * the hot path skips the clock read.
+   * Recording on or off. On, ingress threads stamp each frame with {@link System#nanoTime()} (off,
+   * the hot path skips the clock read), and the default forwarder wait sleeps at once instead of
+   * spinning first ({@link PhasedWait}), leaving the CPU to the recorder.
    */
   public void stampIngress(boolean on) {
     stampIngress = on;
+    if (waitStrategy instanceof PhasedWait p) {
+      p.sleepAtOnce(on); // recording: the recorder limits the ring; let it have the CPU
+    }
   }
 
   /** Publishes a control command; consumers see it in order with the frames around it. */
   public void publishCommand(Object command) {
-    long seq = ring.next();
+    long seq = claim(1);
     for (java.util.Set<Long> log : commandLogs) {
       log.add(seq);
     }
@@ -194,6 +200,24 @@ public final class FrameRing implements AutoCloseable {
       ring.get(seq).command = command;
     } finally {
       ring.publish(seq);
+    }
+  }
+
+  /**
+   * Claims the next {@code n} slots, waiting while the ring has no room for them. Disruptor's
+   * {@code next(n)} moves the cursor first and waits for room after, so while a producer waited for
+   * the last consumer (the recorder, while recording) the forwarder saw slots claimed but not
+   * published and busy-looped over them, whatever its wait strategy: a whole core on a two-core
+   * machine, taken from the recorder it was waiting for. {@code tryNext} moves the cursor only once
+   * there is room, so the forwarder waits in its strategy instead.
+   */
+  private long claim(int n) {
+    while (true) {
+      try {
+        return ring.tryNext(n);
+      } catch (com.lmax.disruptor.InsufficientCapacityException full) {
+        java.util.concurrent.locks.LockSupport.parkNanos(1); // as next(n) does when full
+      }
     }
   }
 

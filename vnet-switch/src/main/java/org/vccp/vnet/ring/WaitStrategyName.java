@@ -2,11 +2,9 @@ package org.vccp.vnet.ring;
 
 import com.lmax.disruptor.BlockingWaitStrategy;
 import com.lmax.disruptor.BusySpinWaitStrategy;
-import com.lmax.disruptor.PhasedBackoffWaitStrategy;
 import com.lmax.disruptor.SleepingWaitStrategy;
 import com.lmax.disruptor.WaitStrategy;
 import com.lmax.disruptor.YieldingWaitStrategy;
-import java.util.concurrent.TimeUnit;
 
 /** The forwarder's wait strategies, by the name used in settings. */
 public enum WaitStrategyName {
@@ -14,7 +12,8 @@ public enum WaitStrategyName {
    * Spins for 10 µs, yields for 100 µs, then blocks until signalled: no CPU when idle. The default,
    * for throughput through pcap ports (their captures publish few frames at a time; {@link
    * #BLOCKING} carried 17–23% less iperf3 TCP). At a steady tens of thousands of frames/s it never
-   * reaches the blocking phase and keeps a core busy (1.1 cores at 10,000 frames/s).
+   * reaches the blocking phase and keeps a core busy (1.1 cores at 10,000 frames/s). While
+   * recording it blocks at once, as {@link #BLOCKING} does ({@link PhasedWait}).
    */
   PHASED,
   /** Spins, yields, then parks for short periods: low latency, some CPU when idle. */
@@ -34,7 +33,7 @@ public enum WaitStrategyName {
 
   WaitStrategy create() {
     return switch (this) {
-      case PHASED -> PhasedBackoffWaitStrategy.withLock(10, 100, TimeUnit.MICROSECONDS);
+      case PHASED -> new PhasedWait();
       case SLEEPING -> new SleepingWaitStrategy(200, 100);
       case BLOCKING -> new BlockingWaitStrategy();
       case YIELDING -> new YieldingWaitStrategy();

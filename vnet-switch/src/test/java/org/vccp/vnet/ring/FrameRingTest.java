@@ -118,6 +118,44 @@ class FrameRingTest {
     }
   }
 
+  /** The phased wait told to sleep at once (recording) still wakes on a publish and on an alert. */
+  @Test
+  @Timeout(value = 30, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
+  void phasedWaitSleepingAtOnceWakesOnPublishAndOnAlert() throws Exception {
+    PhasedWait wait = new PhasedWait();
+    wait.sleepAtOnce(true);
+    com.lmax.disruptor.RingBuffer<long[]> ring =
+        com.lmax.disruptor.RingBuffer.createMultiProducer(() -> new long[1], 64, wait);
+    com.lmax.disruptor.SequenceBarrier barrier = ring.newBarrier();
+    java.util.concurrent.CompletableFuture<Long> first = waitAsync(barrier, 0);
+    Thread.sleep(50);
+    assertThat(first).isNotDone();
+    ring.publish(ring.next());
+    assertThat(first.get(5, java.util.concurrent.TimeUnit.SECONDS)).isZero();
+    java.util.concurrent.CompletableFuture<Long> second = waitAsync(barrier, 1);
+    Thread.sleep(50);
+    barrier.alert();
+    assertThatThrownBy(() -> second.get(5, java.util.concurrent.TimeUnit.SECONDS))
+        .hasCauseInstanceOf(com.lmax.disruptor.AlertException.class);
+  }
+
+  private static java.util.concurrent.CompletableFuture<Long> waitAsync(
+      com.lmax.disruptor.SequenceBarrier barrier, long sequence) {
+    java.util.concurrent.CompletableFuture<Long> f = new java.util.concurrent.CompletableFuture<>();
+    Thread t =
+        new Thread(
+            () -> {
+              try {
+                f.complete(barrier.waitFor(sequence));
+              } catch (Throwable e) {
+                f.completeExceptionally(e);
+              }
+            });
+    t.setDaemon(true);
+    t.start();
+    return f;
+  }
+
   /** A ring closed right after it started stops its trailing consumer every time. */
   @Test
   @Timeout(value = 60, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
