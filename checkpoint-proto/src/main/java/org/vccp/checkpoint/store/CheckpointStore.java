@@ -121,14 +121,33 @@ public final class CheckpointStore {
     }
   }
 
-  /** Deletes a partial (aborted) checkpoint directory. */
+  /**
+   * Deletes a partial (aborted) checkpoint directory. An agent that has not yet heard of the abort
+   * may still be saving into it and add a file while the tree is being deleted; commons-io then
+   * leaves the directory in place (it removes only empty ones), so this goes again until the
+   * directory is gone (a full test run once found it still there). Once it is gone, late writes
+   * fail: nothing re-creates it.
+   */
   public synchronized void discard(Path partial) {
     try {
-      deleteTree(partial);
+      for (int attempt = 1; Files.exists(partial); attempt++) {
+        deleteTree(partial);
+        if (Files.exists(partial)) {
+          if (attempt == DISCARD_ATTEMPTS) {
+            throw new IOException("files kept appearing in it while it was deleted");
+          }
+          Thread.sleep(20);
+        }
+      }
     } catch (IOException e) {
       throw new UncheckedIOException("cannot delete " + partial, e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while deleting " + partial, e);
     }
   }
+
+  private static final int DISCARD_ATTEMPTS = 50;
 
   /** Committed checkpoints, oldest first. Directories without a readable manifest are skipped. */
   public synchronized List<Committed> list() throws IOException {

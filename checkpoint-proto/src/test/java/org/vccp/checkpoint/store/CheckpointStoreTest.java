@@ -119,4 +119,34 @@ class CheckpointStoreTest {
         .isInstanceOf(CheckpointRefusedException.class)
         .hasMessageMatching(".*corrupt channel file at byte \\d+: .*");
   }
+
+  /**
+   * An agent still saving into an aborted checkpoint adds files while it is being discarded: the
+   * directory is still gone at the end, and a write after that fails instead of re-creating it.
+   */
+  @Test
+  void discardRemovesAPartialCheckpointThatFilesKeepAppearingIn() throws Exception {
+    CheckpointStore store = new CheckpointStore(root);
+    Path dir = store.begin(store.nextEpoch());
+    for (int i = 0; i < 200; i++) {
+      Files.write(dir.resolve("f" + i), new byte[1000]);
+    }
+    Thread writer =
+        new Thread(
+            () -> {
+              for (int i = 0; i < 2000; i++) {
+                try {
+                  Files.write(dir.resolve("late" + i), new byte[10]);
+                } catch (java.io.IOException gone) {
+                  return;
+                }
+              }
+            });
+    writer.start();
+    store.discard(dir);
+    writer.join(10_000);
+    assertThat(dir).doesNotExist();
+    assertThatThrownBy(() -> Files.write(dir.resolve("later"), new byte[1]))
+        .isInstanceOf(java.nio.file.NoSuchFileException.class);
+  }
 }
