@@ -105,7 +105,7 @@ public final class Coordinator {
       for (AgentLink a : agents) {
         a.abort(epoch, "failed");
       }
-      store.discard(dir);
+      discardKeeping(dir, e);
       if (e instanceof CheckpointException ce) {
         throw ce;
       }
@@ -153,7 +153,7 @@ public final class Coordinator {
     try {
       committed = store.commit(dir, m);
     } catch (java.io.IOException e) {
-      store.discard(dir);
+      discardKeeping(dir, e);
       throw new CheckpointException(
           null,
           "commit",
@@ -173,5 +173,14 @@ public final class Coordinator {
       throw resumeFailure;
     }
     return new CheckpointResult(epoch, committed, downtime, total, held, imageBytes);
+  }
+
+  /** Deletes a failed epoch's directory; if that fails too, the epoch's own failure still wins. */
+  private void discardKeeping(Path dir, Exception cause) {
+    try {
+      store.discard(dir);
+    } catch (RuntimeException e) {
+      cause.addSuppressed(e);
+    }
   }
 }

@@ -131,7 +131,11 @@ public final class CheckpointStore {
   public synchronized void discard(Path partial) {
     try {
       for (int attempt = 1; Files.exists(partial); attempt++) {
-        deleteTree(partial);
+        try {
+          deleteTree(partial);
+        } catch (java.nio.file.DirectoryNotEmptyException | java.nio.file.NoSuchFileException e) {
+          // a file appeared (or went) during the walk: go again
+        }
         if (Files.exists(partial)) {
           if (attempt == DISCARD_ATTEMPTS) {
             throw new IOException("files kept appearing in it while it was deleted");

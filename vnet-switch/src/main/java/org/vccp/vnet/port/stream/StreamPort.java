@@ -156,8 +156,18 @@ public final class StreamPort extends SocketPort {
     return new ChannelInitializer<>() {
       @Override
       protected void initChannel(Channel ch) {
+        // only the peer holding the port feeds the ring: Netty reads a waiting peer's bytes too
+        // when it sees its end of stream, whatever autoRead says
         ch.pipeline()
-            .addLast("frames", new StreamFrameDecoder(maxFrameBytes, StreamPort.this::onFrames))
+            .addLast(
+                "frames",
+                new StreamFrameDecoder(
+                    maxFrameBytes,
+                    (buf, indexes, lengths, count) -> {
+                      if (ch == active) {
+                        onFrames(buf, indexes, lengths, count);
+                      }
+                    }))
             .addLast("port", new PeerHandler());
       }
     };
@@ -179,9 +189,9 @@ public final class StreamPort extends SocketPort {
     /**
      * A peer that connects while the port still has one waits (reading nothing) until that one
      * leaves, rather than being refused: a restored guest often connects before the switch has read
-     * the end of its killed predecessor's stream, and a QEMU client never redials. While someone
-     * waits, the current peer is read even if backpressure paused it, so that its end of stream, if
-     * it has ended, is seen at once. A third peer is refused.
+     * the end of its killed predecessor's stream, and a QEMU client never redials. (Netty's epoll
+     * channel sees a peer's end of stream even while backpressure has reading off.) A third peer is
+     * refused.
      */
     @Override
     public void channelActive(ChannelHandlerContext ctx) {
@@ -199,18 +209,9 @@ public final class StreamPort extends SocketPort {
         ch.config().setAutoRead(false);
         LOG.warn(
             "port {}: a second peer connected; it waits until the current one leaves", spec.name());
-        active.read();
         return;
       }
       becomeActive(ch);
-    }
-
-    @Override
-    public void channelReadComplete(ChannelHandlerContext ctx) {
-      if (waiting != null && ctx.channel() == active && !ctx.channel().config().isAutoRead()) {
-        ctx.read(); // find the end of the current peer's stream: someone is waiting for the port
-      }
-      ctx.fireChannelReadComplete();
     }
 
     private void becomeActive(Channel ch) {
