@@ -356,8 +356,6 @@ public final class Forwarder implements EventHandler<FrameSlot> {
       }
       if (gone != null) {
         gone.egressReady(); // its last drain: sent, or discarded and reported as unsent
-      }
-      if (ports[id] != null) {
         for (int i = 0; i < activeCount; i++) {
           if (activeIds[i] == id) {
             activeIds[i] = activeIds[--activeCount];

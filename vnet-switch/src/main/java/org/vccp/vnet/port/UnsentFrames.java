@@ -33,20 +33,24 @@ public final class UnsentFrames {
   }
 
   private void grow() {
-    int n = ids.length;
-    long[] i2 = new long[n * 2];
-    int[] f2 = new int[n * 2];
-    int[] l2 = new int[n * 2];
-    for (int k = 0; k < size; k++) {
-      int j = (head + k) & (n - 1);
-      i2[k] = ids[j];
-      f2[k] = from[j];
-      l2[k] = lengths[j];
-    }
+    long[] i2 = new long[ids.length * 2];
+    int[] f2 = new int[ids.length * 2];
+    int[] l2 = new int[ids.length * 2];
+    copyOut(i2, f2, l2);
     ids = i2;
     from = f2;
     lengths = l2;
     head = 0;
+  }
+
+  /** Copies the frames, oldest first, to the start of the given arrays. */
+  private void copyOut(long[] i, int[] f, int[] l) {
+    for (int k = 0; k < size; k++) {
+      int j = (head + k) & (ids.length - 1);
+      i[k] = ids[j];
+      f[k] = from[j];
+      l[k] = lengths[j];
+    }
   }
 
   /** Forgets the {@code n} oldest frames (they were sent). */
@@ -86,12 +90,7 @@ public final class UnsentFrames {
     long[] i = new long[size];
     int[] f = new int[size];
     int[] l = new int[size];
-    for (int k = 0; k < size; k++) {
-      int j = (head + k) & (ids.length - 1);
-      i[k] = ids[j];
-      f[k] = from[j];
-      l[k] = lengths[j];
-    }
+    copyOut(i, f, l);
     head = 0;
     size = 0;
     return new SwitchCommand.EgressUnsent(portId, reason, i, f, l);

@@ -377,7 +377,7 @@ public final class Recorder implements TrailingConsumer {
             b.length,
             snap,
             PcapngWriter.FLAGS_OUTBOUND,
-            REPLAY_ID_BIT | replayId++,
+            FrameSlot.REPLAY_ID_BIT | replayId++,
             PcapngWriter.utf8(
                 "vccp:replay epoch=" + f.epoch() + " from=" + f.origin() + " id=" + f.packetId()));
       } else {
@@ -393,9 +393,6 @@ public final class Recorder implements TrailingConsumer {
       }
     }
   }
-
-  /** Bit 62 marks the packet ids of replayed frames, apart from this run's ingress ids. */
-  public static final long REPLAY_ID_BIT = FrameSlot.REPLAY_ID_BIT;
 
   private void packet(
       int portId, long ts, byte[] data, int len, int snap, int flags, long id, byte[] comment) {
