@@ -3,8 +3,9 @@
 # each host-side veth. Same veths, same namespaces, one after the other, in the same run:
 #   iperf3 TCP (Gbit/s, MTU 1500 and 9000), iperf3 UDP with 18-byte payloads (60-byte frames,
 #   received packets/s), ping RTT (avg and p99 of 500 pings, 10 ms apart).
-# Offloads: the bridge is measured with the veths' defaults (offloads on) and with the settings
-# vccp needs (tx/tso/gso off on the namespace side); vccp only with offloads off.
+# Offloads: the bridge is measured with the veths' defaults (offloads on) and with tx/tso/gso off;
+# vccp with libpcap ports (pcap=IF, which need offloads off) and with packet-socket ports
+# (pcap=IF,offload) with the veths' offloads on, as the bridge's first row.
 # Usage (root): perf/scripts/bridge-vs-pcap.sh [seconds per iperf3 run, default 10]
 # Creates only vt<random>* namespaces/links and a bridge of that name; deletes them on exit.
 set -euo pipefail
@@ -94,4 +95,13 @@ java ${SWITCH_JVM_OPTS:-} -jar "$VCCP_JAR" switch --control "$DIR/ctl.sock" \
 SW=$!
 for i in $(seq 1 300); do [ -S "$DIR/ctl.sock" ] && break; sleep 0.1; done
 offloads off; row "vccp switch, pcap ports, tx/tso/gso off"
+java -jar "$VCCP_JAR" ctl --socket "$DIR/ctl.sock" stats | grep '^port' | sed 's/^/# /'
+kill "$SW"; wait "$SW" 2> /dev/null || true; SW=; rm -f "$DIR/ctl.sock"
+
+java ${SWITCH_JVM_OPTS:-} -jar "$VCCP_JAR" switch --control "$DIR/ctl.sock" \
+  --port "pa,pcap=$HA,offload" --port "pb,pcap=$HB,offload" ${SWITCH_ARGS:-} \
+  > "$DIR/switch-offload.log" 2>&1 &
+SW=$!
+for i in $(seq 1 300); do [ -S "$DIR/ctl.sock" ] && break; sleep 0.1; done
+offloads on; row "vccp switch, pcap=IF,offload, offloads on"
 java -jar "$VCCP_JAR" ctl --socket "$DIR/ctl.sock" stats | grep '^port' | sed 's/^/# /'

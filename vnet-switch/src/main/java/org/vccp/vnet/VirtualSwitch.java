@@ -22,6 +22,7 @@ import org.vccp.vnet.port.Port;
 import org.vccp.vnet.port.PortIo;
 import org.vccp.vnet.port.PortSpec;
 import org.vccp.vnet.port.dgram.DgramPort;
+import org.vccp.vnet.port.packet.PacketPort;
 import org.vccp.vnet.port.pcap.PcapPort;
 import org.vccp.vnet.port.stream.StreamPort;
 import org.vccp.vnet.ring.FrameRing;
@@ -138,7 +139,10 @@ public final class VirtualSwitch implements AutoCloseable {
     Port port =
         switch (spec.mode()) {
           case DGRAM -> new DgramPort(id, spec, io, ring, ctx.maxFrameBytes, queueBytes);
-          case PCAP -> new PcapPort(id, spec, ring, ctx.maxFrameBytes, queueBytes, this::portGone);
+          case PCAP ->
+              spec.offload()
+                  ? new PacketPort(id, spec, ring, ctx.maxFrameBytes, queueBytes, this::portGone)
+                  : new PcapPort(id, spec, ring, ctx.maxFrameBytes, queueBytes, this::portGone);
           case LISTEN, CONNECT ->
               new StreamPort(id, spec, io, ring, ctx.maxFrameBytes, queueBytes, ctx.redialMs);
         };
@@ -159,14 +163,16 @@ public final class VirtualSwitch implements AutoCloseable {
    * A pcap port whose interface vanished (its QEMU exited and took the tap along): removed on a
    * thread of its own, since the caller is the port's capture thread, which close() joins.
    */
-  private void portGone(PcapPort port) {
+  private void portGone(Port port) {
     Thread t =
         new Thread(
             () -> {
               synchronized (this) {
                 if (!closed && ports.get(port.name()) == port) {
                   LOG.info(
-                      "port {}: removing it, its interface {} is gone", port.name(), port.device());
+                      "port {}: removing it, its interface {} is gone",
+                      port.name(),
+                      port.spec().device());
                   removePort(port.name());
                 }
               }

@@ -44,12 +44,41 @@ public final class ChannelStateFile {
             ifs.computeIfAbsent(
                 f.origin(), o -> w.addInterface(o, null, PcapngWriter.LINKTYPE_ETHERNET, 65_535));
         byte[] b = f.frame();
+        byte[] c =
+            f.offload() == 0
+                ? comment
+                : PcapngWriter.utf8(
+                    "vccp:channel epoch="
+                        + epoch
+                        + " to="
+                        + port
+                        + " offload="
+                        + Long.toHexString(f.offload()));
         w.writePacket(
-            ifId, 0, b, 0, b.length, b.length, PcapngWriter.FLAGS_INBOUND, f.packetId(), comment);
+            ifId, 0, b, 0, b.length, b.length, PcapngWriter.FLAGS_INBOUND, f.packetId(), c);
         bytes += b.length;
       }
     }
     return bytes;
+  }
+
+  /**
+   * The {@code offload=HEX} word of a frame's comment (a super-frame held whole; see {@link
+   * org.vccp.vnet.frame.Offload}), or 0.
+   */
+  private static long offload(Path file, CaptureReader r) {
+    String c = r.comment();
+    int at = c == null ? -1 : c.indexOf(" offload=");
+    if (at < 0) {
+      return 0;
+    }
+    String hex = c.substring(at + 9).split(" ", 2)[0];
+    try {
+      return Long.parseUnsignedLong(hex, 16);
+    } catch (NumberFormatException e) {
+      throw new CheckpointRefusedException(
+          file + ": frame " + r.frameNumber() + " has a bad offload word '" + hex + "'");
+    }
   }
 
   /**
@@ -65,7 +94,9 @@ public final class ChannelStateFile {
         byte[] frame =
             Arrays.copyOfRange(r.array(), r.dataOffset(), r.dataOffset() + r.capturedLength());
         String origin = r.captureInterface().name();
-        frames.add(new HeldFrame(r.packetId(), origin != null ? origin : "?", epoch, true, frame));
+        frames.add(
+            new HeldFrame(
+                r.packetId(), origin != null ? origin : "?", epoch, true, frame, offload(file, r)));
       }
     } catch (CaptureFormatException e) {
       throw new CheckpointRefusedException(

@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.function.Consumer;
 import org.agrona.concurrent.NanoClock;
 import org.vccp.vnet.frame.EthernetFrame;
+import org.vccp.vnet.frame.Offload;
 import org.vccp.vnet.port.Port;
 import org.vccp.vnet.port.PortVlan;
 import org.vccp.vnet.ring.FrameSlot;
@@ -56,6 +57,9 @@ public final class Forwarder implements EventHandler<FrameSlot> {
   private FrameSlot current;
   private long currentSequence;
   private long replayIds;
+
+  /** Scratch for resolving offloads towards ports that do not pass them on. */
+  private final Offload.Segments segments = new Offload.Segments();
 
   /**
    * @param commandSink publishes commands back into the ring (for lossless writable signals)
@@ -202,7 +206,12 @@ public final class Forwarder implements EventHandler<FrameSlot> {
       Port in = ports[slot.ingressPortId];
       hold.add(
           new org.vccp.vnet.hold.HeldFrame(
-              currentSequence, in != null ? in.name() : "?", holdEpochs[outId], false, copy));
+              currentSequence,
+              in != null ? in.name() : "?",
+              holdEpochs[outId],
+              false,
+              copy,
+              Offload.shifted(slot.offload, outLength - slot.length)));
       out.counters().increment(PortCounter.HELD_FRAMES);
       out.counters().add(PortCounter.HELD_BYTES, outLength);
       slot.egressEdits[slot.egressCount] = edit | FrameSlot.EDIT_HELD;
@@ -223,13 +232,35 @@ public final class Forwarder implements EventHandler<FrameSlot> {
     slot.egressPorts[slot.egressCount++] = outId;
     LosslessOverflow overflow = overflows[outId];
     if (overflow != null && !overflow.isEmpty()) {
-      overflow.add(slot.data, slot.length, strip, insertTci, currentSequence, slot.ingressPortId);
+      overflow.add(
+          slot.data,
+          slot.length,
+          strip,
+          insertTci,
+          currentSequence,
+          slot.ingressPortId,
+          slot.offload);
       pauseSender(outId, slot.ingressPortId);
       return;
     }
-    if (out.egress()
-        .offer(slot.data, slot.length, strip, insertTci, currentSequence, slot.ingressPortId)) {
+    int queued =
+        offerTo(
+            out,
+            slot.data,
+            slot.length,
+            strip,
+            insertTci,
+            currentSequence,
+            slot.ingressPortId,
+            slot.offload);
+    if (queued > 0) {
       markDirty(outId);
+      return;
+    }
+    if (queued < 0) {
+      out.counters().increment(PortCounter.DROP_GSO);
+      slot.egressCount--;
+      droppedAt(slot, outId, PortCounter.DROP_GSO);
       return;
     }
     if (overflow == null) {
@@ -238,11 +269,62 @@ public final class Forwarder implements EventHandler<FrameSlot> {
       droppedAt(slot, outId, PortCounter.DROP_CONGESTION);
       return;
     }
-    overflow.add(slot.data, slot.length, strip, insertTci, currentSequence, slot.ingressPortId);
+    overflow.add(
+        slot.data,
+        slot.length,
+        strip,
+        insertTci,
+        currentSequence,
+        slot.ingressPortId,
+        slot.offload);
     out.counters().increment(PortCounter.BACKPRESSURE);
     pauseSender(outId, slot.ingressPortId);
     markDirty(outId);
     requestWritableSignal(outId);
+  }
+
+  /**
+   * Queues a frame for {@code out}: as it is (with its offload word) when the port passes offloads
+   * on or the frame owes nothing, else as the plain frames {@link Offload#resolve} makes of it, all
+   * of them or none.
+   *
+   * @return 1 queued, 0 no room, -1 an offload this switch cannot resolve
+   */
+  private int offerTo(
+      Port out,
+      byte[] f,
+      int len,
+      boolean strip,
+      int insertTci,
+      long packetId,
+      int fromPort,
+      long offload) {
+    org.vccp.vnet.port.EgressQueue q = out.egress();
+    if (offload == 0 || !Offload.owesWork(offload) || out.acceptsOffload()) {
+      long passOn = out.acceptsOffload() ? offload : 0;
+      return q.offer(f, len, strip, insertTci, packetId, fromPort, passOn) ? 1 : 0;
+    }
+    int n = Offload.resolve(f, len, offload, segments);
+    if (n < 0) {
+      return -1;
+    }
+    byte[] b = segments.bytes();
+    int total = 0;
+    int largest = 0;
+    for (int i = 0; i < n; i++) {
+      total += segments.length(i);
+      largest = Math.max(largest, segments.length(i));
+    }
+    if (!q.hasRoomFor(n, total, largest)) {
+      return 0;
+    }
+    for (int i = 0, at = 0; i < n; at += segments.length(i), i++) {
+      if (!q.offer(b, at, segments.length(i), strip, insertTci, packetId, fromPort, 0L)) {
+        throw new IllegalStateException("egress queue of " + out.name() + " lost room it had");
+      }
+    }
+    out.counters().add(PortCounter.OFFLOAD_SEGMENTS, n);
+    return 1;
   }
 
   private static void droppedAt(FrameSlot slot, int portId, PortCounter reason) {
@@ -283,9 +365,21 @@ public final class Forwarder implements EventHandler<FrameSlot> {
     while (!q.isEmpty()) {
       org.vccp.vnet.hold.HeldFrame f = q.peek();
       long packetId = f.replayed() ? FrameSlot.REPLAY_ID_BIT | replayIds : f.packetId();
-      if (!out.egress()
-          .offer(f.frame(), f.frame().length, false, -1, packetId, portNamed(f.origin()))) {
+      int queued =
+          offerTo(
+              out,
+              f.frame(),
+              f.frame().length,
+              false,
+              -1,
+              packetId,
+              portNamed(f.origin()),
+              f.offload());
+      if (queued == 0) {
         break;
+      }
+      if (queued < 0) {
+        out.counters().increment(PortCounter.DROP_GSO);
       }
       q.poll();
       if (current.released == null) {
@@ -315,7 +409,24 @@ public final class Forwarder implements EventHandler<FrameSlot> {
     }
     LosslessOverflow overflow = overflows[id];
     if (overflow != null && !overflow.isEmpty()) {
-      if (overflow.moveInto(out.egress()) > 0) {
+      if (overflow.moveInto(
+              p -> {
+                int queued =
+                    offerTo(
+                        out,
+                        p.frame,
+                        p.length,
+                        p.strip,
+                        p.insertTci,
+                        p.packetId,
+                        p.fromPort,
+                        p.offload);
+                if (queued < 0) {
+                  out.counters().increment(PortCounter.DROP_GSO);
+                }
+                return queued != 0;
+              })
+          > 0) {
         markDirty(id);
       }
       if (!overflow.isEmpty()) {
@@ -487,7 +598,13 @@ public final class Forwarder implements EventHandler<FrameSlot> {
   /** A lossless port's frames that did not fit its queue, in order, and the senders paused. */
   private static final class LosslessOverflow {
     private record Pending(
-        byte[] frame, int length, boolean strip, int insertTci, long packetId, int fromPort) {}
+        byte[] frame,
+        int length,
+        boolean strip,
+        int insertTci,
+        long packetId,
+        int fromPort,
+        long offload) {}
 
     private final ArrayDeque<Pending> frames = new ArrayDeque<>();
     private final org.agrona.collections.IntHashSet pausedSenders =
@@ -501,7 +618,14 @@ public final class Forwarder implements EventHandler<FrameSlot> {
       return frames.size();
     }
 
-    void add(byte[] frame, int length, boolean strip, int insertTci, long packetId, int fromPort) {
+    void add(
+        byte[] frame,
+        int length,
+        boolean strip,
+        int insertTci,
+        long packetId,
+        int fromPort,
+        long offload) {
       frames.add(
           new Pending(
               java.util.Arrays.copyOf(frame, length),
@@ -509,18 +633,20 @@ public final class Forwarder implements EventHandler<FrameSlot> {
               strip,
               insertTci,
               packetId,
-              fromPort));
+              fromPort,
+              offload));
     }
 
     boolean addPausedSender(int id) {
       return pausedSenders.add(id);
     }
 
-    int moveInto(org.vccp.vnet.port.EgressQueue queue) {
+    /** Moves frames, oldest first, while {@code offer} takes them (queued or dropped). */
+    int moveInto(java.util.function.Predicate<Pending> offer) {
       int moved = 0;
       while (!frames.isEmpty()) {
         Pending p = frames.peek();
-        if (!queue.offer(p.frame, p.length, p.strip, p.insertTci, p.packetId, p.fromPort)) {
+        if (!offer.test(p)) {
           break;
         }
         frames.poll();

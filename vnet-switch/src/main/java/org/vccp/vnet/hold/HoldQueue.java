@@ -57,6 +57,7 @@ public final class HoldQueue implements AutoCloseable {
       spillOut.writeUTF(f.origin());
       spillOut.writeLong(f.epoch());
       spillOut.writeBoolean(f.replayed());
+      spillOut.writeLong(f.offload());
       spillOut.writeInt(f.frame().length);
       spillOut.write(f.frame());
       spilledWaiting++;
@@ -159,9 +160,10 @@ public final class HoldQueue implements AutoCloseable {
     String origin = in.readUTF();
     long epoch = in.readLong();
     boolean replayed = in.readBoolean();
+    long offload = in.readLong();
     byte[] frame = new byte[in.readInt()];
     in.readFully(frame);
-    return new HeldFrame(id, origin, epoch, replayed, frame);
+    return new HeldFrame(id, origin, epoch, replayed, frame, offload);
   }
 
   private void closeSpill() throws IOException {

@@ -17,6 +17,7 @@ import java.nio.ByteOrder;
  *           | length (4) | from (4) | packet id (8) | frame (length)  | pad to 8 |
  *           +------------+----------+---------------+-----------------+----------+
  *  wrap:    length = -1: the rest of the buffer is unused; continue at offset 0
+ *  offload: bit 30 of length set: an 8-byte offload word follows the packet id, before the frame
  * </pre>
  *
  * The packet id (the frame's ring sequence, its {@code epb_packetid} in a recording) and ingress
@@ -39,6 +40,9 @@ public final class EgressQueue {
   private static final int HEADER_BYTES = 16;
   private static final int WRAP = -1;
 
+  /** Length-word bit: an 8-byte offload word follows the header (its frame is a super-frame). */
+  private static final int OFFLOAD_BIT = 1 << 30;
+
   static {
     try {
       MethodHandles.Lookup l = MethodHandles.lookup();
@@ -57,6 +61,16 @@ public final class EgressQueue {
      * @param fromPort the port it came in on, or -1 when unknown
      */
     boolean onFrame(byte[] buffer, int offset, int length, long packetId, int fromPort);
+
+    /**
+     * A frame with the work it still owes ({@link org.vccp.vnet.frame.Offload}); only ports that
+     * {@link Port#acceptsOffload() accept offloads} are given a non-zero {@code offload}, so the
+     * default ignores it.
+     */
+    default boolean onFrame(
+        byte[] buffer, int offset, int length, long packetId, int fromPort, long offload) {
+      return onFrame(buffer, offset, length, packetId, fromPort);
+    }
   }
 
   private final byte[] buffer;
@@ -97,8 +111,38 @@ public final class EgressQueue {
    */
   public boolean offer(
       byte[] frame, int length, boolean stripTag, int insertTci, long packetId, int fromPort) {
+    return offer(frame, length, stripTag, insertTci, packetId, fromPort, 0L);
+  }
+
+  /**
+   * Same as {@link #offer(byte[], int, boolean, int, long, int)} for a frame that still owes the
+   * work {@code offload} ({@link org.vccp.vnet.frame.Offload}; 0: none); the queue moves its
+   * checksum start with the tag it adds or removes.
+   */
+  public boolean offer(
+      byte[] frame,
+      int length,
+      boolean stripTag,
+      int insertTci,
+      long packetId,
+      int fromPort,
+      long offload) {
+    return offer(frame, 0, length, stripTag, insertTci, packetId, fromPort, offload);
+  }
+
+  /** Same as the other {@code offer}s for a frame at {@code frame[offset]}. */
+  public boolean offer(
+      byte[] frame,
+      int offset,
+      int length,
+      boolean stripTag,
+      int insertTci,
+      long packetId,
+      int fromPort,
+      long offload) {
     int outLength = length - (stripTag ? 4 : 0) + (insertTci >= 0 ? 4 : 0);
-    int need = HEADER_BYTES + align(outLength);
+    int header = offload == 0 ? HEADER_BYTES : HEADER_BYTES + 8;
+    int need = header + align(outLength);
     long t = (long) TAIL.getOpaque(this);
     int index = (int) (t & mask);
     int toEnd = capacity - index;
@@ -114,14 +158,20 @@ public final class EgressQueue {
       t += toEnd;
       index = 0;
     }
-    INT.set(buffer, index, outLength);
+    INT.set(buffer, index, offload == 0 ? outLength : outLength | OFFLOAD_BIT);
     INT.set(buffer, index + 4, fromPort);
     LONG.set(buffer, index + 8, packetId);
-    int at = index + HEADER_BYTES;
+    if (offload != 0) {
+      LONG.set(
+          buffer,
+          index + HEADER_BYTES,
+          org.vccp.vnet.frame.Offload.shifted(offload, outLength - length));
+    }
+    int at = index + header;
     if (!stripTag && insertTci < 0) {
-      System.arraycopy(frame, 0, buffer, at, length);
+      System.arraycopy(frame, offset, buffer, at, length);
     } else {
-      System.arraycopy(frame, 0, buffer, at, 12);
+      System.arraycopy(frame, offset, buffer, at, 12);
       int w = at + 12;
       if (insertTci >= 0) {
         buffer[w] = (byte) 0x81;
@@ -131,10 +181,25 @@ public final class EgressQueue {
         w += 4;
       }
       int from = stripTag ? 16 : 12;
-      System.arraycopy(frame, from, buffer, w, length - from);
+      System.arraycopy(frame, offset + from, buffer, w, length - from);
     }
     TAIL.setRelease(this, t + need);
     return true;
+  }
+
+  /**
+   * Whether {@code frames} frames of {@code frameBytes} bytes in all, none longer than {@code
+   * largestFrameBytes}, each perhaps gaining a VLAN tag, fit now wherever the queue wraps: so that
+   * the segments of one super-frame are queued all or none. Producer thread only.
+   */
+  public boolean hasRoomFor(int frames, int frameBytes, int largestFrameBytes) {
+    int worst = HEADER_BYTES + 4 + 7;
+    long need = (long) frames * worst + frameBytes + worst + largestFrameBytes;
+    long t = (long) TAIL.getOpaque(this);
+    if (need > capacity - (t - headCache)) {
+      headCache = (long) HEAD.getAcquire(this);
+    }
+    return need <= capacity - (t - headCache);
   }
 
   /**
@@ -149,20 +214,28 @@ public final class EgressQueue {
     int n = 0;
     while (h < t && n < frameLimit) {
       int index = (int) (h & mask);
-      int length = (int) INT.get(buffer, index);
-      if (length == WRAP) {
+      int word = (int) INT.get(buffer, index);
+      if (word == WRAP) {
         h += capacity - index;
         continue;
       }
+      int length = word & ~OFFLOAD_BIT;
+      int header = HEADER_BYTES;
+      long offload = 0;
+      if (word != length) {
+        offload = (long) LONG.get(buffer, index + HEADER_BYTES);
+        header += 8;
+      }
       if (!handler.onFrame(
           buffer,
-          index + HEADER_BYTES,
+          index + header,
           length,
           (long) LONG.get(buffer, index + 8),
-          (int) INT.get(buffer, index + 4))) {
+          (int) INT.get(buffer, index + 4),
+          offload)) {
         break;
       }
-      h += HEADER_BYTES + align(length);
+      h += header + align(length);
       n++;
     }
     HEAD.setRelease(this, h);

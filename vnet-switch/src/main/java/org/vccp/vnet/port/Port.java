@@ -26,6 +26,14 @@ public interface Port extends AutoCloseable {
    */
   default void open() {}
 
+  /**
+   * Whether the port sends frames that still owe work ({@link org.vccp.vnet.frame.Offload}) as they
+   * are, leaving the work to its interface. The forwarder resolves offloads for every other port.
+   */
+  default boolean acceptsOffload() {
+    return false;
+  }
+
   /** True when a peer is connected (stream) or the socket is bound (datagram). */
   boolean isLinkUp();
 

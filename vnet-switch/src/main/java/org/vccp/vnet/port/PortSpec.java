@@ -21,6 +21,9 @@ import java.util.Set;
  *       {@code dgram} and sends to {@code remote}.
  *   <li>{@code pcap=IFNAME}: an existing interface (tap, veth, physical uplink) captured and
  *       injected through libpcap; the interface needs offloads off (see README).
+ *   <li>{@code offload} (with {@code pcap=}): attach the interface through a packet socket with
+ *       virtio-net headers instead, so that its offloads stay on: super-frames of up to 64 KiB pass
+ *       whole between such ports and are cut into frames for every other port.
  *   <li>{@code lossless}: push back on senders instead of tail-dropping when the queue is full.
  *   <li>{@code vlan=N} (access, default 1) or {@code trunk=10:20[,native=1]}.
  *   <li>{@code queue=BYTES}: egress queue size (default from the switch settings).
@@ -34,7 +37,8 @@ public record PortSpec(
     boolean lossless,
     PortVlan vlan,
     int egressQueueBytes,
-    String device) {
+    String device,
+    boolean offload) {
 
   /** How the port's socket is set up. */
   public enum Mode {
@@ -60,7 +64,8 @@ public record PortSpec(
           "vlan",
           "trunk",
           "native",
-          "queue");
+          "queue",
+          "offload");
 
   public PortSpec {
     if (name == null || !name.matches("[A-Za-z0-9_.-]{1,64}")) {
@@ -112,6 +117,23 @@ public record PortSpec(
     if (egressQueueBytes < 0) {
       throw new IllegalArgumentException("port " + name + ": queue must be positive");
     }
+    if (offload && mode != Mode.PCAP) {
+      throw new IllegalArgumentException(
+          "port " + name + ": offload is for interfaces (pcap=IFNAME), not socket ports");
+    }
+  }
+
+  /** A port without {@code offload}. */
+  public PortSpec(
+      String name,
+      Mode mode,
+      PortAddress address,
+      PortAddress remote,
+      boolean lossless,
+      PortVlan vlan,
+      int egressQueueBytes,
+      String device) {
+    this(name, mode, address, remote, lossless, vlan, egressQueueBytes, device, false);
   }
 
   /** A socket port (every mode but {@link Mode#PCAP}). */
@@ -140,15 +162,21 @@ public record PortSpec(
   }
 
   public PortSpec withLossless(boolean on) {
-    return new PortSpec(name, mode, address, remote, on, vlan, egressQueueBytes, device);
+    return new PortSpec(name, mode, address, remote, on, vlan, egressQueueBytes, device, offload);
   }
 
   public PortSpec withVlan(PortVlan v) {
-    return new PortSpec(name, mode, address, remote, lossless, v, egressQueueBytes, device);
+    return new PortSpec(
+        name, mode, address, remote, lossless, v, egressQueueBytes, device, offload);
   }
 
   public PortSpec withEgressQueueBytes(int bytes) {
-    return new PortSpec(name, mode, address, remote, lossless, vlan, bytes, device);
+    return new PortSpec(name, mode, address, remote, lossless, vlan, bytes, device, offload);
+  }
+
+  /** The same interface port, attached with its offloads on (see {@code offload} above). */
+  public PortSpec withOffload(boolean on) {
+    return new PortSpec(name, mode, address, remote, lossless, vlan, egressQueueBytes, device, on);
   }
 
   /** Parses the flag form {@code NAME,key=value,...}. */
@@ -243,7 +271,16 @@ public record PortSpec(
         map.containsKey("queue")
             ? (int) Sizes.parseBytes(map.get("queue").toString(), "port " + name + " queue")
             : 0;
-    return new PortSpec(name, mode, address, remote, lossless, vlan, queue, device);
+    return new PortSpec(
+        name,
+        mode,
+        address,
+        remote,
+        lossless,
+        vlan,
+        queue,
+        device,
+        bool(name, "offload", map.get("offload")));
   }
 
   private static PortAddress parseAddress(String name, String text) {
@@ -280,6 +317,9 @@ public record PortSpec(
     }
     if (lossless) {
       sb.append(",lossless");
+    }
+    if (offload) {
+      sb.append(",offload");
     }
     if (vlan.isTrunk()) {
       String s = vlan.toString();

@@ -85,14 +85,33 @@ public final class UnsentFrames {
 
   /**
    * Empties the list into a command that tells the recorder these frames never left {@code port}.
+   * The segments of one super-frame ({@link org.vccp.vnet.frame.Offload}) share its packet id and
+   * follow each other; they are reported once, as the one frame the recording holds, with their
+   * lengths added up.
    */
   public SwitchCommand.EgressUnsent takeCommand(int portId, PortCounter reason) {
     long[] i = new long[size];
     int[] f = new int[size];
     int[] l = new int[size];
     copyOut(i, f, l);
+    int n = 0;
+    for (int k = 0; k < size; k++) {
+      if (n > 0 && i[n - 1] == i[k] && f[n - 1] == f[k]) {
+        l[n - 1] += l[k];
+      } else {
+        i[n] = i[k];
+        f[n] = f[k];
+        l[n] = l[k];
+        n++;
+      }
+    }
     head = 0;
     size = 0;
+    if (n < i.length) {
+      i = java.util.Arrays.copyOf(i, n);
+      f = java.util.Arrays.copyOf(f, n);
+      l = java.util.Arrays.copyOf(l, n);
+    }
     return new SwitchCommand.EgressUnsent(portId, reason, i, f, l);
   }
 }

@@ -122,6 +122,15 @@ public final class FrameRing implements AutoCloseable {
    */
   public void publishFrames(
       int ingressPortId, ByteBuf src, int[] indexes, int[] lengths, int count) {
+    publishFrames(ingressPortId, src, indexes, lengths, null, count);
+  }
+
+  /**
+   * Same as {@link #publishFrames(int, ByteBuf, int[], int[], int)}, each frame with the work it
+   * still owes ({@code offloads[i]}, see {@link org.vccp.vnet.frame.Offload}; null: none owe any).
+   */
+  public void publishFrames(
+      int ingressPortId, ByteBuf src, int[] indexes, int[] lengths, long[] offloads, int count) {
     int most = Math.max(1, ring.getBufferSize() / 4);
     for (int done = 0; done < count; ) {
       int n = Math.min(count - done, most);
@@ -137,6 +146,9 @@ public final class FrameRing implements AutoCloseable {
               fill(lo + i, FrameSlot.KIND_FRAME, ingressPortId, lengths[f], now),
               0,
               lengths[f]);
+          if (offloads != null) {
+            ring.get(lo + i).offload = offloads[f];
+          }
           filled++;
         }
       } finally {
@@ -257,6 +269,7 @@ public final class FrameRing implements AutoCloseable {
     slot.ingressPortId = ingressPortId;
     slot.length = length;
     slot.command = null;
+    slot.offload = 0;
     slot.receivedNs = receivedNs;
     return length > 0 ? slot.ensureCapacity(length) : slot.data;
   }

@@ -49,6 +49,12 @@ public final class FrameSlot {
 
   public byte[] data;
 
+  /**
+   * What the frame still owes the network ({@link org.vccp.vnet.frame.Offload}): 0 for a plain
+   * frame; set only by ports whose interface hands over offloaded super-frames.
+   */
+  public long offload;
+
   public Object command;
 
   public int vlanId;

@@ -24,7 +24,9 @@ public enum PortCounter {
       14,
       "drop_gso",
       "Captured frame longer than the interface MTU + 18: a GSO/GRO super-frame from an"
-          + " interface with offloads on (ethtool -K IF tx off tso off gso off gro off)"),
+          + " interface with offloads on (ethtool -K IF tx off tso off gso off gro off, or"
+          + " attach it with pcap=IF,offload); or a super-frame whose offload the switch"
+          + " cannot resolve for this port (UDP fragmentation, non-IP)"),
   DROP_SEND_ERROR(
       15,
       "drop_send_error",
@@ -35,7 +37,12 @@ public enum PortCounter {
   HELD_FRAMES(17, "held_frames", "Frames queued in this port's hold queue (checkpoint)"),
   HELD_BYTES(18, "held_bytes", "Bytes of frames queued in this port's hold queue"),
   RELEASED_FRAMES(19, "released_frames", "Held frames written out after release, in order"),
-  HOLD_SPILLED_FRAMES(20, "hold_spilled_frames", "Held frames that went to the spill file");
+  HOLD_SPILLED_FRAMES(20, "hold_spilled_frames", "Held frames that went to the spill file"),
+  OFFLOAD_SEGMENTS(
+      21,
+      "offload_segments",
+      "Frames the switch cut from super-frames (GSO) or finished the checksum of, for this port,"
+          + " whose peer takes no offloads");
 
   private final int id;
   private final String metricName;

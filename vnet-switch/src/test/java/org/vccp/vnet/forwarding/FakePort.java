@@ -16,6 +16,7 @@ final class FakePort implements Port {
   private final Counters counters = Counters.forPort();
   private final EgressQueue egress;
   boolean linkUp = true;
+  boolean acceptsOffload;
   boolean paused;
   int egressReadyCalls;
   Runnable writableSignal;
@@ -74,6 +75,31 @@ final class FakePort implements Port {
   @Override
   public EgressQueue egress() {
     return egress;
+  }
+
+  @Override
+  public boolean acceptsOffload() {
+    return acceptsOffload;
+  }
+
+  /** Drains everything queued: per frame its length and offload word. */
+  List<long[]> takeWithOffloads() {
+    List<long[]> out = new ArrayList<>();
+    egress.drain(
+        new EgressQueue.FrameHandler() {
+          @Override
+          public boolean onFrame(byte[] b, int o, int l, long id, int from) {
+            return onFrame(b, o, l, id, from, 0L);
+          }
+
+          @Override
+          public boolean onFrame(byte[] b, int o, int l, long id, int from, long offload) {
+            out.add(new long[] {l, offload, id});
+            return true;
+          }
+        },
+        Integer.MAX_VALUE);
+    return out;
   }
 
   @Override

@@ -59,6 +59,48 @@ class ForwarderTest {
     fwd.onEvent(slot, sequence, true);
   }
 
+  private void sendOffloaded(FakePort from, byte[] frame, long offload, long sequence) {
+    slot.kind = FrameSlot.KIND_FRAME;
+    slot.ingressPortId = from.id();
+    slot.length = frame.length;
+    slot.offload = offload;
+    System.arraycopy(frame, 0, slot.ensureCapacity(frame.length), 0, frame.length);
+    fwd.onBatchStart(1, 1);
+    fwd.onEvent(slot, sequence, true);
+    slot.offload = 0;
+  }
+
+  /**
+   * A TSO super-frame leaves whole, with its offload word, through a port that passes offloads on,
+   * and as MSS-sized frames, all with its packet id, through one that does not; an offload the
+   * switch cannot resolve is dropped and counted there.
+   */
+  @Test
+  void superFramesLeaveWholeOrCutDependingOnTheEgressPort() {
+    FakePort in = add(new FakePort(0));
+    FakePort whole = add(new FakePort(1));
+    whole.acceptsOffload = true;
+    FakePort cut = add(new FakePort(2));
+    byte[] f = Frames.tcpV4(B, A, 10 * 1448);
+    long w = org.vccp.vnet.frame.Offload.pack(1, 1, 1448, 34, 16);
+
+    sendOffloaded(in, f, w, 77);
+
+    assertThat(whole.takeWithOffloads())
+        .singleElement()
+        .satisfies(r -> assertThat(r).containsExactly(f.length, w, 77));
+    List<long[]> segs = cut.takeWithOffloads();
+    assertThat(segs).hasSize(10);
+    assertThat(segs).allSatisfy(r -> assertThat(r).containsExactly(54 + 1448, 0, 77));
+    assertThat(cut.counters().get(PortCounter.OFFLOAD_SEGMENTS)).isEqualTo(10);
+
+    sendOffloaded(in, f, org.vccp.vnet.frame.Offload.pack(1, 3, 1448, 34, 6), 78);
+
+    assertThat(cut.takeWithOffloads()).isEmpty();
+    assertThat(cut.counters().get(PortCounter.DROP_GSO)).isEqualTo(1);
+    assertThat(whole.takeWithOffloads()).hasSize(1);
+  }
+
   private void tick() {
     fwd.execute(new SwitchCommand.Tick());
   }

@@ -17,7 +17,20 @@ class HoldQueueTest {
     byte[] b = new byte[100 + (int) (i % 50)];
     b[0] = (byte) i;
     b[1] = (byte) (i >> 8);
-    return new HeldFrame(i, "p" + (i % 3), 5, i % 2 == 0, b);
+    return new HeldFrame(i, "p" + (i % 3), 5, i % 2 == 0, b, offloadOf(i));
+  }
+
+  /** Every third frame a held super-frame, whose offload word must survive the spill file. */
+  private static long offloadOf(long i) {
+    return i % 3 == 0 ? org.vccp.vnet.frame.Offload.pack(1, 1, 1448, 34, 16) + (i << 56) : 0;
+  }
+
+  private static long pollChecked(HoldQueue q) {
+    HeldFrame f = q.poll();
+    assertThat(f.offload())
+        .as("offload of frame %d", f.packetId())
+        .isEqualTo(offloadOf(f.packetId()));
+    return f.packetId();
   }
 
   private long spillFiles() throws Exception {
@@ -45,11 +58,11 @@ class HoldQueueTest {
         assertThat(snap.get(7).origin()).isEqualTo("p" + (snap.get(7).packetId() % 3));
       }
       for (int i = 0; i < 250; i++) {
-        out.add(q.poll().packetId());
+        out.add(pollChecked(q));
       }
     }
     while (!q.isEmpty()) {
-      out.add(q.poll().packetId());
+      out.add(pollChecked(q));
     }
     assertThat(out).containsExactlyElementsOf(range(0, next));
     assertThat(q.spilledEver()).isGreaterThan(5000);

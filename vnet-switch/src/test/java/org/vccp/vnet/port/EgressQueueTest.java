@@ -126,6 +126,66 @@ class EgressQueueTest {
     assertThat(unsent.isEmpty()).isTrue();
   }
 
+  /**
+   * A super-frame's offload word travels in its record, its checksum start moved by the tag the
+   * queue adds or removes; plain frames around it carry none, across wraps.
+   */
+  @Test
+  void offloadWordsTravelWithTheirFramesAndFollowVlanEdits() {
+    EgressQueue q = new EgressQueue(128 * 1024);
+    long w = org.vccp.vnet.frame.Offload.pack(1, 1, 1448, 34, 16);
+    java.util.List<long[]> seen = new java.util.ArrayList<>();
+    for (int round = 0; round < 400; round++) {
+      int kind = round % 4; // 0 plain, 1 super, 2 super + tag inserted, 3 tagged super, stripped
+      byte[] f =
+          kind == 3
+              ? Frames.tagged(1, 2, 10, 0, 704 + round % 300, round)
+              : Frames.frame(1, 2, 700 + round % 300, round);
+      long offload = kind == 0 ? 0 : kind == 3 ? org.vccp.vnet.frame.Offload.shifted(w, 4) : w;
+      assertThat(q.offer(f, f.length, kind == 3, kind == 2 ? 10 : -1, round, 0, offload)).isTrue();
+      q.drain(
+          new EgressQueue.FrameHandler() {
+            @Override
+            public boolean onFrame(byte[] b, int o, int l, long id, int from) {
+              throw new AssertionError("the offload-aware method is called");
+            }
+
+            @Override
+            public boolean onFrame(byte[] b, int o, int l, long id, int from, long offload) {
+              seen.add(new long[] {id, offload, l});
+              return true;
+            }
+          },
+          1);
+    }
+    for (long[] r : seen) {
+      int kind = (int) (r[0] % 4);
+      long expected =
+          switch (kind) {
+            case 0 -> 0;
+            case 2 -> org.vccp.vnet.frame.Offload.shifted(w, 4);
+            default -> w;
+          };
+      assertThat(r[1]).as("offload of record %d", r[0]).isEqualTo(expected);
+      assertThat(r[2]).isEqualTo(700 + r[0] % 300 + (kind == 2 ? 4 : 0));
+    }
+    assertThat(seen).hasSize(400);
+  }
+
+  @Test
+  void theSegmentsOfOneSuperFrameAreReportedUnsentOnce() {
+    UnsentFrames lost = new UnsentFrames();
+    lost.add(5, 1, 1514);
+    for (int i = 0; i < 3; i++) {
+      lost.add(9, 2, 1000); // one super-frame cut in three
+    }
+    lost.add(9, 3, 60); // the same id from another port is another frame
+    var report = lost.takeCommand(0, org.vccp.vnet.status.PortCounter.DROP_SEND_ERROR);
+    assertThat(report.packetIds()).containsExactly(5L, 9L, 9L);
+    assertThat(report.fromPorts()).containsExactly(1, 2, 3);
+    assertThat(report.lengths()).containsExactly(1514, 3000, 60);
+  }
+
   @Test
   void unsentFramesStayInOrderAcrossGrowthAndWrap() {
     UnsentFrames writing = new UnsentFrames();

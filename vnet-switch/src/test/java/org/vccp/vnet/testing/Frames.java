@@ -39,6 +39,23 @@ public final class Frames {
     return f;
   }
 
+  /**
+   * An IPv4 TCP frame (20-byte IP and TCP headers, checksums left zero) carrying {@code
+   * payloadBytes}: longer than an MTU, it stands for a super-frame an interface with TSO hands
+   * over.
+   */
+  public static byte[] tcpV4(long dst, long src, int payloadBytes) {
+    byte[] f = frame(dst, src, 54 + payloadBytes, 0);
+    f[12] = 8;
+    f[13] = 0;
+    ByteBuffer b = ByteBuffer.wrap(f, 14, 40);
+    b.put((byte) 0x45).put((byte) 0).putShort((short) (40 + payloadBytes)).putInt(0x12344000);
+    b.put((byte) 64).put((byte) 6).putShort((short) 0).putInt(0x0A000001).putInt(0x0A000002);
+    b.putInt(0xC0011451).putInt(1000).putInt(1).putShort((short) 0x5010).putShort((short) 512);
+    b.putInt(0);
+    return f;
+  }
+
   /** The sequence number written by {@link #frame} (untagged frames). */
   public static long seq(byte[] f) {
     int off = EthernetFrame.isVlanTagged(f, 0, f.length) ? 18 : 14;

@@ -21,12 +21,19 @@ public final class Tshark {
   /** One array per frame, in file order, with {@code fields} in the order given. */
   public static List<String[]> fields(Path file, String... fields)
       throws IOException, InterruptedException {
+    return fields(file, List.of(), fields);
+  }
+
+  /** Same, with tshark {@code options} (e.g. {@code -o tcp.check_checksum:TRUE}) before them. */
+  public static List<String[]> fields(Path file, List<String> options, String... fields)
+      throws IOException, InterruptedException {
     assumeTrue(
         available(),
         "tshark is not installed (apt-get install tshark); scripts/test.sh installs it");
     List<String> cmd =
         new ArrayList<>(
             List.of("tshark", "-r", file.toString(), "-T", "fields", "-E", "occurrence=f"));
+    cmd.addAll(options);
     for (String f : fields) {
       cmd.add("-e");
       cmd.add(f);

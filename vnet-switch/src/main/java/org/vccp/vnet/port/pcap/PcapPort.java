@@ -45,11 +45,12 @@ import org.vccp.vnet.status.PortCounter;
  * veth drops rather than blocks when its queue is full). On two cores this saves a thread wake-up
  * per batch, which is most of the latency (measured: BENCHMARKS.md).
  *
- * <p>Offloads must be off on the interface (see the README): libpcap cannot inject a frame longer
- * than the MTU + 14 (EMSGSIZE), and an interface with GSO/GRO or checksum offload on delivers
- * super-frames of up to 64 KiB with unfinished checksums. Such a frame is dropped at ingress,
- * counted as {@link PortCounter#DROP_GSO} and reported once in the log with the ethtool command to
- * fix it; a frame the interface refuses on egress is counted as {@link
+ * <p>Offloads must be off on the interface (see the README), or the interface attached with {@code
+ * pcap=IF,offload} instead ({@link org.vccp.vnet.port.packet.PacketPort}): libpcap cannot inject a
+ * frame longer than the MTU + 14 (EMSGSIZE), and an interface with GSO/GRO or checksum offload on
+ * delivers super-frames of up to 64 KiB with unfinished checksums. Such a frame is dropped at
+ * ingress, counted as {@link PortCounter#DROP_GSO} and reported once in the log with the ethtool
+ * command to fix it; a frame the interface refuses on egress is counted as {@link
  * PortCounter#DROP_SEND_ERROR}.
  *
  * <p>The snaplen is therefore the longest frame the port accepts (MTU + Ethernet header + one VLAN
@@ -341,11 +342,12 @@ public final class PcapPort implements Port {
     if (gsoWarned.compareAndSet(false, true)) {
       LOG.warn(
           "port {}: dropped a {}-byte frame from {}, longer than its MTU allows: offloads are"
-              + " on; run `ethtool -K {} tx off tso off gso off gro off` (and on the sender"
-              + " side of a veth), or give a tap no vnet header (QEMU vnet_hdr=off);"
-              + " counted as {}",
+              + " on; attach it with its offloads as pcap={},offload instead, or run `ethtool -K"
+              + " {} tx off tso off gso off gro off` (and on the sender side of a veth), or"
+              + " give a tap no vnet header (QEMU vnet_hdr=off); counted as {}",
           spec.name(),
           len,
+          spec.device(),
           spec.device(),
           spec.device(),
           reason.metricName());

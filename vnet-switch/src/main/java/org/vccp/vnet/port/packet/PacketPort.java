@@ -1,0 +1,436 @@
+package org.vccp.vnet.port.packet;
+
+import com.sun.jna.Memory;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.ForkJoinPool;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.vccp.vnet.forwarding.SwitchCommand;
+import org.vccp.vnet.frame.EthernetFrame;
+import org.vccp.vnet.frame.Offload;
+import org.vccp.vnet.port.EgressQueue;
+import org.vccp.vnet.port.Port;
+import org.vccp.vnet.port.PortBindException;
+import org.vccp.vnet.port.PortSpec;
+import org.vccp.vnet.port.UnsentFrames;
+import org.vccp.vnet.ring.FrameRing;
+import org.vccp.vnet.status.Counters;
+import org.vccp.vnet.status.PortCounter;
+
+/**
+ * A port on an existing Linux interface with its offloads on ({@code pcap=IF,offload}): a {@link
+ * PacketSocket} with virtio-net headers instead of libpcap. What the interface receives enters the
+ * ring as it is, a TCP super-frame of up to 64 KiB included, with the work it still owes (its
+ * {@link Offload} word); what the forwarder queues for the port leaves the same way, so between two
+ * such ports a 64 KiB frame crosses the switch once instead of as 45 frames of 1,514 bytes, and the
+ * receiving kernel, not the switch, finishes it. Towards ports that take no offloads (stream and
+ * datagram ports to QEMU, libpcap ports) the forwarder cuts it into the frames it stands for.
+ *
+ * <p>The threads are those of the libpcap port: one receive thread per port, moving up to {@link
+ * #RECEIVE_BATCH} frames into the ring per claim (one blocking read, then non-blocking ones until
+ * the socket is empty); sending on the forwarder thread at the end of each batch, one {@code send}
+ * per frame, which hands the frame to the interface and never waits for a peer. There is no snaplen
+ * and no MTU to follow: the socket reads each frame whole, and a frame longer than the switch's
+ * maximum is counted as {@link PortCounter#DROP_OVERSIZE}.
+ */
+public final class PacketPort implements Port {
+  private static final Logger LOG = LoggerFactory.getLogger(PacketPort.class);
+
+  /** Socket receive buffer: room for about 500 super-frames or 100,000 small frames. */
+  private static final int RECEIVE_BUFFER_BYTES = 32 << 20;
+
+  private static final int RECEIVE_BATCH = 256;
+  private static final int SEND_BATCH = 256;
+  private static final long IDLE_PARK_NS = TimeUnit.MILLISECONDS.toNanos(100);
+  private static final long JOIN_MS = 5_000;
+  private static final int HDR = Offload.VIRTIO_HEADER_BYTES;
+
+  private final int id;
+  private final PortSpec spec;
+  private final FrameRing ring;
+  private final int maxFrameBytes;
+  private final EgressQueue egress;
+  private final Counters counters = Counters.forPort();
+  private final Consumer<? super PacketPort> onGone;
+
+  /** Frames the interface refused or the closed port dropped, to report. Forwarder thread only. */
+  private final UnsentFrames unsent = new UnsentFrames();
+
+  private final Sender sender;
+
+  /** The forwarder sends under the read lock; {@link #close} closes the socket under the write. */
+  private final ReentrantReadWriteLock sendLock = new ReentrantReadWriteLock();
+
+  private volatile PacketSocket socket;
+  private volatile Thread receiveThread;
+  private volatile boolean running;
+  private volatile boolean linkUp;
+  private volatile boolean ingressPaused;
+  private volatile Runnable writableSignal;
+  private volatile String state = "closed";
+
+  /**
+   * @param onGone called once, from the receive thread, when the interface no longer exists
+   */
+  public PacketPort(
+      int id,
+      PortSpec spec,
+      FrameRing ring,
+      int maxFrameBytes,
+      int egressQueueBytes,
+      Consumer<? super PacketPort> onGone) {
+    if (spec.mode() != PortSpec.Mode.PCAP || !spec.offload()) {
+      throw new IllegalArgumentException("port " + spec.name() + " is not a pcap=IF,offload port");
+    }
+    this.id = id;
+    this.spec = spec;
+    this.ring = ring;
+    this.maxFrameBytes = maxFrameBytes;
+    this.egress = new EgressQueue(egressQueueBytes);
+    this.onGone = onGone;
+    this.sender = new Sender(maxFrameBytes);
+  }
+
+  /**
+   * Opens the socket and starts the receive thread.
+   *
+   * @throws PortBindException when the interface does not exist or no packet socket can be opened
+   */
+  @Override
+  public void open() {
+    String dev = spec.device();
+    if (!Files.exists(Path.of("/sys/class/net", dev))) {
+      throw new PortBindException(
+          "port "
+              + spec.name()
+              + ": interface "
+              + dev
+              + " does not exist here; create it first (ip tuntap add / ip link add)",
+          null);
+    }
+    try {
+      socket = PacketSocket.open(dev, RECEIVE_BUFFER_BYTES);
+    } catch (IOException e) {
+      throw new PortBindException(
+          "port "
+              + spec.name()
+              + ": cannot open a packet socket on "
+              + dev
+              + ": "
+              + e.getMessage()
+              + " (needs root or CAP_NET_RAW)",
+          e);
+    }
+    running = true;
+    linkUp = true;
+    state = "attached to " + dev + " with offloads (packet socket, virtio-net headers)";
+    Thread t = new Thread(this::receiveLoop, "vccp-packet-rx-" + spec.name());
+    t.setDaemon(true);
+    receiveThread = t;
+    t.start();
+    LOG.info("port {}: attached to interface {} with offloads on", spec.name(), dev);
+  }
+
+  @Override
+  public boolean acceptsOffload() {
+    return true;
+  }
+
+  /** The receive thread's staging area: frames copied out of the socket, then into the ring. */
+  private final class Batch {
+    final Memory rx = new Memory(HDR + (long) FrameRing.MAX_FRAME_BYTES + 1);
+    final byte[] bytes = new byte[Math.max(256 * 1024, 2 * (HDR + FrameRing.MAX_FRAME_BYTES))];
+    final ByteBuf buf = Unpooled.wrappedBuffer(bytes);
+    final int[] indexes = new int[RECEIVE_BATCH];
+    final int[] lengths = new int[RECEIVE_BATCH];
+    final long[] offloads = new long[RECEIVE_BATCH];
+  }
+
+  private void receiveLoop() {
+    Batch b = new Batch();
+    long nextStatsNs = System.nanoTime();
+    boolean reported = false;
+    while (running) {
+      if (ingressPaused) {
+        LockSupport.parkNanos(this, IDLE_PARK_NS);
+        continue;
+      }
+      int error = readBatch(b);
+      if (error != 0 && error != PacketSocket.EAGAIN && running) {
+        if (!Files.exists(Path.of("/sys/class/net", spec.device()))) {
+          gone();
+          return;
+        }
+        if (!reported && error != PacketSocket.ENETDOWN) {
+          LOG.warn(
+              "port {}: reading {} failed: errno {}; retrying", spec.name(), spec.device(), error);
+          reported = true;
+        }
+      } else if (error == 0) {
+        reported = false;
+      }
+      long now = System.nanoTime();
+      if (now - nextStatsNs > 0) {
+        nextStatsNs = now + TimeUnit.SECONDS.toNanos(1);
+        PacketSocket s = socket;
+        if (s != null) {
+          long drops = s.takeDrops();
+          if (drops > 0) {
+            counters.add(PortCounter.DROP_KERNEL, drops);
+          }
+        }
+        if (!Files.exists(Path.of("/sys/class/net", spec.device()))) {
+          gone();
+          return;
+        }
+      }
+    }
+  }
+
+  private void gone() {
+    linkUp = false;
+    state = "interface " + spec.device() + " is gone";
+    LOG.info("port {}: interface {} is gone", spec.name(), spec.device());
+    onGone.accept(this);
+  }
+
+  /**
+   * Waits up to the socket's timeout for a frame, then takes what else is waiting, and publishes
+   * the lot in one claim.
+   *
+   * @return 0 after at least one read, else the errno of the read that found nothing
+   */
+  private int readBatch(Batch b) {
+    PacketSocket s = socket;
+    int n = 0;
+    int reads = 0;
+    int used = 0;
+    long bytes = 0;
+    int error = 0;
+    long capacity = b.rx.size();
+    try {
+      while (reads < RECEIVE_BATCH && used + capacity <= b.bytes.length) {
+        long got = s.receive(b.rx, capacity, reads == 0);
+        if (got < 0) {
+          if (reads == 0) {
+            error = PacketSocket.errno();
+          }
+          break;
+        }
+        reads++;
+        int len = (int) got - HDR;
+        if (got > capacity || len > maxFrameBytes) {
+          counters.increment(PortCounter.DROP_OVERSIZE);
+          continue;
+        }
+        if (len < EthernetFrame.HEADER_BYTES) {
+          counters.increment(PortCounter.DROP_RUNT);
+          continue;
+        }
+        b.rx.read(0, b.bytes, used, (int) got);
+        b.offloads[n] = Offload.fromVirtioHeader(b.bytes, used);
+        b.indexes[n] = used + HDR;
+        b.lengths[n] = len;
+        used += (int) got;
+        bytes += len;
+        n++;
+      }
+    } finally {
+      if (n > 0) {
+        counters.add(PortCounter.RX_FRAMES, n);
+        counters.add(PortCounter.RX_BYTES, bytes);
+        ring.publishFrames(id, b.buf, b.indexes, b.lengths, b.offloads, n);
+      }
+    }
+    return error;
+  }
+
+  /** Sends queued frames, each after its virtio-net header; a refused frame is counted. */
+  private final class Sender implements EgressQueue.FrameHandler {
+    private final Memory tx;
+    private final byte[] header = new byte[HDR];
+    private boolean warned;
+    private int frames;
+    private long bytes;
+
+    Sender(int maxFrameBytes) {
+      tx = new Memory(HDR + (long) maxFrameBytes + EthernetFrame.VLAN_TAG_BYTES);
+    }
+
+    @Override
+    public boolean onFrame(byte[] buffer, int offset, int length, long packetId, int fromPort) {
+      return onFrame(buffer, offset, length, packetId, fromPort, 0L);
+    }
+
+    @Override
+    public boolean onFrame(
+        byte[] buffer, int offset, int length, long packetId, int fromPort, long offload) {
+      Offload.toVirtioHeader(offload, buffer, offset, length, header, 0);
+      tx.write(0, header, 0, HDR);
+      tx.write(HDR, buffer, offset, length);
+      PacketSocket s = socket; // under sendLock's read lock (egressReady): stays open
+      if (s != null && s.send(tx, HDR + length)) {
+        frames++;
+        bytes += length;
+      } else {
+        refused(length, s == null ? "the port is closed" : PacketSocket.lastError());
+        unsent.add(packetId, fromPort, length);
+      }
+      return true;
+    }
+
+    private void refused(int length, String why) {
+      counters.increment(PortCounter.DROP_SEND_ERROR);
+      if (!warned) {
+        warned = true;
+        LOG.warn(
+            "port {}: interface {} refused a {}-byte frame: {}; counted as drop_send_error",
+            spec.name(),
+            spec.device(),
+            length,
+            why);
+      }
+    }
+
+    void publishCounts() {
+      if (frames > 0) {
+        counters.add(PortCounter.TX_FRAMES, frames);
+        counters.add(PortCounter.TX_BYTES, bytes);
+        frames = 0;
+        bytes = 0;
+      }
+    }
+  }
+
+  /** Forwarder thread: sends everything queued for this port, then counts it. */
+  @Override
+  public void egressReady() {
+    if (!running) {
+      int lost = egress.discardAll(unsent);
+      if (lost > 0) {
+        counters.addShared(PortCounter.DROP_NO_PORT, lost);
+      }
+      reportUnsent(PortCounter.DROP_NO_PORT);
+      return;
+    }
+    sendLock.readLock().lock();
+    try {
+      while (egress.drain(sender, SEND_BATCH) > 0) {
+        sender.publishCounts();
+      }
+    } finally {
+      sendLock.readLock().unlock();
+    }
+    reportUnsent(PortCounter.DROP_SEND_ERROR);
+    Runnable signal = writableSignal;
+    if (signal != null && egress.bytesQueued() <= egress.capacityBytes() / 2) {
+      // the lossless signal publishes into the ring: never on the forwarder, its consumer
+      writableSignal = null;
+      ForkJoinPool.commonPool().execute(signal);
+    }
+  }
+
+  /** Tells the recorder which frames never left; published from a pool thread, as in PcapPort. */
+  private void reportUnsent(PortCounter reason) {
+    if (!unsent.isEmpty()) {
+      SwitchCommand.EgressUnsent report = unsent.takeCommand(id, reason);
+      ForkJoinPool.commonPool().execute(() -> ring.publishCommandIfRunning(report));
+    }
+  }
+
+  @Override
+  public void requestWritableSignal(Runnable signal) {
+    writableSignal = signal;
+  }
+
+  @Override
+  public void pauseIngress() {
+    ingressPaused = true;
+  }
+
+  @Override
+  public void resumeIngress() {
+    ingressPaused = false;
+    Thread t = receiveThread;
+    if (t != null) {
+      LockSupport.unpark(t);
+    }
+  }
+
+  @Override
+  public int id() {
+    return id;
+  }
+
+  @Override
+  public String name() {
+    return spec.name();
+  }
+
+  @Override
+  public PortSpec spec() {
+    return spec;
+  }
+
+  @Override
+  public Counters counters() {
+    return counters;
+  }
+
+  @Override
+  public EgressQueue egress() {
+    return egress;
+  }
+
+  @Override
+  public boolean isLinkUp() {
+    return linkUp;
+  }
+
+  @Override
+  public String describe() {
+    return state + (ingressPaused ? ", paused by backpressure" : "");
+  }
+
+  /** Stops the receive thread (its read times out), then closes the socket. */
+  @Override
+  public void close() {
+    if (socket == null) {
+      return;
+    }
+    running = false;
+    linkUp = false;
+    state = "closed";
+    Thread t = receiveThread;
+    if (t != null && t != Thread.currentThread()) {
+      LockSupport.unpark(t);
+      try {
+        t.join(JOIN_MS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+      if (t.isAlive()) {
+        LOG.warn("port {}: receive thread did not stop within {} ms", spec.name(), JOIN_MS);
+        return; // leave the socket open rather than close it under a read
+      }
+    }
+    sendLock.writeLock().lock();
+    try {
+      PacketSocket s = socket;
+      socket = null;
+      if (s != null) {
+        s.close();
+      }
+    } finally {
+      sendLock.writeLock().unlock();
+    }
+  }
+}
