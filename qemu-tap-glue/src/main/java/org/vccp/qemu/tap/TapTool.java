@@ -16,7 +16,8 @@ import org.vccp.vnet.control.SwitchSockets;
  * (no picocli, no switch started) so QEMU, which waits for these, waits as little as possible.
  *
  * <pre>
- *  ifup IFNAME          tap up, no IPv6 on it, then add-port IFNAME,pcap=IFNAME
+ *  ifup IFNAME          tap up, no IPv6 on it, then add-port IFNAME,pcap=IFNAME (with ,offload
+ *                       when the tap has a vnet header)
  *  ifdown IFNAME        del-port IFNAME (a port already gone is fine)
  *  bridge-helper [--use-vnet] --br=NAME --fd=N
  *                       QEMU's helper protocol: check NAME against the ACL, create a TAP,
@@ -27,8 +28,12 @@ import org.vccp.vnet.control.SwitchSockets;
  * VCCP_CONTROL} (a control socket path); {@code VCCP_RUNTIME_DIR} (where NAME.sock lives); {@code
  * VCCP_PORT_OPTIONS} (appended to the port spec, e.g. {@code lossless,vlan=10}); {@code
  * VCCP_BRIDGE_CONF} (ACL file, default /etc/vccp/bridge.conf); {@code VCCP_TAP_NAME} (TAP name or
- * pattern, default {@code vccp%d}); {@code VCCP_BRIDGE_VNET_HDR=on} (honour --use-vnet, see
- * README); {@code VCCP_ALLOW_VNET_HDR=on} (let ifup attach a tap that has a vnet header).
+ * pattern, default {@code vccp%d}); {@code VCCP_BRIDGE_VNET_HDR=off} (ignore --use-vnet: a TAP
+ * without vnet header, so the guest gets no offloads, on a libpcap port).
+ *
+ * <p>A TAP with a vnet header carries the guest's offloads (64 KiB TSO frames, unfinished
+ * checksums), so it is attached as an offload port ({@code pcap=TAP,offload}): a packet socket with
+ * virtio-net headers passes them on, and the switch cuts them for ports that take none.
  */
 public final class TapTool {
   private final Map<String, String> env;
@@ -76,9 +81,9 @@ public final class TapTool {
     return args[1];
   }
 
-  private boolean on(String key) {
+  private boolean off(String key) {
     String v = env.getOrDefault(key, "").toLowerCase(Locale.ROOT);
-    return v.equals("1") || v.equals("on") || v.equals("yes") || v.equals("true");
+    return v.equals("0") || v.equals("off") || v.equals("no") || v.equals("false");
   }
 
   /** The control socket: VCCP_CONTROL, else the socket of switch VCCP_SWITCH (or the default). */
@@ -91,16 +96,8 @@ public final class TapTool {
   }
 
   private void ifup(String dev) {
-    if (hasVnetHeader(dev) && !on("VCCP_ALLOW_VNET_HDR")) {
-      throw new TapException(
-          "tap "
-              + dev
-              + " has a vnet header, so the guest would send offloaded frames (64 KiB segments,"
-              + " unfinished checksums) that a pcap port cannot forward; add vnet_hdr=off to"
-              + " QEMU's -netdev tap");
-    }
     linkUp(dev);
-    attach(switchSocket(), dev);
+    attach(switchSocket(), dev, hasVnetHeader(dev));
   }
 
   private void ifdown(String dev) {
@@ -153,10 +150,10 @@ public final class TapTool {
               + br
               + "` (same VCCP_RUNTIME_DIR)");
     }
-    boolean vnet = useVnet && on("VCCP_BRIDGE_VNET_HDR");
+    boolean vnet = useVnet && !off("VCCP_BRIDGE_VNET_HDR");
     try (TapDevice tap = TapDevice.create(env.getOrDefault("VCCP_TAP_NAME", "vccp%d"), vnet)) {
       linkUp(tap.name());
-      attach(socket, tap.name());
+      attach(socket, tap.name(), vnet);
       try {
         FdPassing.send(fd, tap.fd());
       } catch (TapException e) {
@@ -199,9 +196,11 @@ public final class TapTool {
     }
   }
 
-  private void attach(Path socket, String dev) {
+  /** Adds {@code dev} to the switch, with its offloads when it has a vnet header. */
+  private void attach(Path socket, String dev, boolean offload) {
     String opts = env.getOrDefault("VCCP_PORT_OPTIONS", "").trim();
-    String spec = dev + ",pcap=" + dev + (opts.isEmpty() ? "" : "," + opts);
+    String spec =
+        dev + ",pcap=" + dev + (offload ? ",offload" : "") + (opts.isEmpty() ? "" : "," + opts);
     JsonNode reply = request(socket, "{\"cmd\":\"add-port\",\"spec\":" + quote(spec) + "}");
     if (!reply.path("ok").asBoolean()) {
       throw new TapException(

@@ -10,6 +10,7 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.security.MessageDigest;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Random;
@@ -48,12 +49,15 @@ import org.vccp.vnet.status.PortCounter;
  *
  * <ul>
  *   <li>{@code ga}, {@code gb}: {@code -netdev bridge,br=SWITCH,helper=vccp-bridge-helper} — the
- *       helper creates their TAPs and attaches them as pcap ports; gb pings ga and fetches 8 MB
- *       over HTTP from it.
+ *       helper creates their TAPs with a vnet header (QEMU passes --use-vnet) and attaches them as
+ *       offload ports ({@code pcap=TAP,offload}), so the guests' TSO frames cross whole; gb pings
+ *       ga and fetches 8 MB over HTTP from it.
  *   <li>{@code gs}: {@code -netdev stream} to a listening stream port; pings gt.
- *   <li>{@code gt}: {@code -netdev tap,script=vccp-ifup,downscript=vccp-ifdown,vnet_hdr=off}; pings
- *       and fetches a file from busybox httpd in a test network namespace that is attached to the
- *       switch through an uplink port (a veth whose host end is a pcap port).
+ *   <li>{@code gt}: {@code -netdev tap,script=vccp-ifup,downscript=vccp-ifdown} (QEMU's default
+ *       vnet header, so ifup attaches it as an offload port); pings and fetches a file from busybox
+ *       httpd in a test network namespace that is attached to the switch through an uplink port (a
+ *       veth whose host end is a libpcap port, offloads off: the switch cuts gt's super-frames for
+ *       it).
  * </ul>
  *
  * The scripts are the real ones under scripts/, run through small wrappers that only set their
@@ -215,12 +219,7 @@ class TapAndBridgeGuestsTest {
                 .build(),
             List.of(
                 "-netdev",
-                "tap,id=n0,ifname="
-                    + prefix
-                    + "t,vnet_hdr=off,script="
-                    + ifup
-                    + ",downscript="
-                    + ifdown,
+                "tap,id=n0,ifname=" + prefix + "t,script=" + ifup + ",downscript=" + ifdown,
                 "-device",
                 "virtio-net-pci,netdev=n0,mac=" + NicSpec.localMac(4) + ",romfile="));
     GuestSpec gsSpec =
@@ -323,6 +322,10 @@ class TapAndBridgeGuestsTest {
     return m;
   }
 
+  private long rxBytes(Port p) {
+    return p.counters().get(PortCounter.RX_BYTES);
+  }
+
   @Test
   @Order(1)
   void bridgeHelperGuestsPingEachOtherAndMove8MbWithTheRightMd5() {
@@ -337,9 +340,13 @@ class TapAndBridgeGuestsTest {
     List<Port> taps = bridgePorts();
     assertThat(taps).hasSize(2);
     for (Port p : taps) {
-      assertThat(p.spec().toFlag()).isEqualTo(p.name() + ",pcap=" + p.name());
+      assertThat(p.spec().toFlag()).isEqualTo(p.name() + ",pcap=" + p.name() + ",offload");
       assertThat(drops(p)).as(p.name() + " drops").isEmpty();
     }
+    Port server = taps.stream().max(Comparator.comparingLong(this::rxBytes)).orElseThrow();
+    assertThat(rxBytes(server) / server.counters().get(PortCounter.RX_FRAMES))
+        .as("average frame from the HTTP server's guest: its TSO super-frames crossed whole")
+        .isGreaterThan(1514);
     assertThat(taps.stream().mapToLong(p -> p.counters().get(PortCounter.TX_BYTES)).sum())
         .isGreaterThan(SIZE_MB * 1024L * 1024L);
   }
@@ -363,6 +370,13 @@ class TapAndBridgeGuestsTest {
       assertThat(fetch.get("md5")).isEqualTo(uplinkMd5);
     }
     Port up = sw.port("up");
+    Port tap = sw.port(prefix + "t");
+    assertThat(tap.spec().toFlag())
+        .as("vccp-ifup on a tap with a vnet header")
+        .endsWith(",offload");
+    assertThat(up.counters().get(PortCounter.OFFLOAD_SEGMENTS))
+        .as("frames from gt whose checksum (or segmentation) the switch finished for the uplink")
+        .isPositive();
     assertThat(up.counters().get(PortCounter.TX_FRAMES)).isPositive();
     assertThat(up.counters().get(PortCounter.RX_BYTES)).isGreaterThan(PINGS * (1L << 20));
     assertThat(drops(up)).isEmpty();

@@ -34,6 +34,7 @@ final class PacketSocket implements AutoCloseable {
   private static final int PACKET_ADD_MEMBERSHIP = 1;
   private static final int PACKET_STATISTICS = 6;
   private static final int PACKET_VNET_HDR = 15;
+  private static final int PACKET_QDISC_BYPASS = 20;
   private static final int PACKET_IGNORE_OUTGOING = 23;
   private static final int PACKET_MR_PROMISC = 1;
   static final int MSG_TRUNC = 0x20;
@@ -111,6 +112,9 @@ final class PacketSocket implements AutoCloseable {
     try {
       s.setInt(SOL_PACKET, PACKET_VNET_HDR, 1, "PACKET_VNET_HDR");
       s.setInt(SOL_PACKET, PACKET_IGNORE_OUTGOING, 1, "PACKET_IGNORE_OUTGOING");
+      if (System.getProperty("vccp.qdiscBypass") != null) {
+        s.setInt(SOL_PACKET, PACKET_QDISC_BYPASS, 1, "PACKET_QDISC_BYPASS");
+      }
       if (Libc.setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, s.intValue(receiveBufferBytes), 4) != 0) {
         s.setInt(SOL_SOCKET, SO_RCVBUF, receiveBufferBytes, "SO_RCVBUF");
       }
