@@ -144,7 +144,15 @@ public final class VirtualSwitch implements AutoCloseable {
                   ? new PacketPort(id, spec, ring, ctx.maxFrameBytes, queueBytes, this::portGone)
                   : new PcapPort(id, spec, ring, ctx.maxFrameBytes, queueBytes, this::portGone);
           case LISTEN, CONNECT ->
-              new StreamPort(id, spec, io, ring, ctx.maxFrameBytes, queueBytes, ctx.redialMs);
+              new StreamPort(
+                  id,
+                  spec,
+                  io,
+                  ring,
+                  ctx.maxFrameBytes,
+                  queueBytes,
+                  ctx.redialMs,
+                  ctx.waitingPeerMs);
         };
     await(c -> new SwitchCommand.AddPort(port, c), "add port " + spec.name());
     try {

@@ -51,6 +51,9 @@ public final class CheckpointStore {
     }
   }
 
+  /** The highest epoch {@link #nextEpoch} has returned. */
+  private long lastIssuedEpoch;
+
   /** Creates the directory of the next epoch's partial checkpoint. */
   public synchronized Path begin(long epoch) throws IOException {
     Files.createDirectories(root);
@@ -61,9 +64,13 @@ public final class CheckpointStore {
     return Files.createDirectory(dir);
   }
 
-  /** The epoch after every checkpoint, committed or partial, in the store. */
+  /**
+   * The epoch after every checkpoint, committed or partial, in the store, and after every epoch
+   * this store has handed out: an aborted epoch's directory is gone, but an agent that has not yet
+   * heard of the abort may still be writing under its number, so the number is never reused.
+   */
   public synchronized long nextEpoch() throws IOException {
-    long max = 0;
+    long max = lastIssuedEpoch;
     if (Files.isDirectory(root)) {
       try (Stream<Path> s = Files.list(root)) {
         for (Path p : (Iterable<Path>) s::iterator) {
@@ -74,7 +81,8 @@ public final class CheckpointStore {
         }
       }
     }
-    return max + 1;
+    lastIssuedEpoch = max + 1;
+    return lastIssuedEpoch;
   }
 
   /**

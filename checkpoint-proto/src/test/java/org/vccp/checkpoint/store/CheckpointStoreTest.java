@@ -43,6 +43,25 @@ class CheckpointStoreTest {
     return store.open(String.valueOf(epoch));
   }
 
+  /**
+   * An aborted epoch's number is never handed out again: an agent that has not heard of the abort
+   * may still be saving under it, and must not write into the next checkpoint.
+   */
+  @Test
+  void anAbortedEpochsNumberIsNotReused() throws Exception {
+    CheckpointStore store = new CheckpointStore(root);
+    commitOne(store);
+    long aborted = store.nextEpoch();
+    Path partial = store.begin(aborted);
+    store.discard(partial);
+    assertThat(partial).doesNotExist();
+
+    assertThat(store.nextEpoch()).isEqualTo(aborted + 1);
+    assertThat(new CheckpointStore(root).nextEpoch())
+        .as("a new store (a restarted coordinator) starts after what is on disk")
+        .isEqualTo(aborted);
+  }
+
   @Test
   void commitsDurablyAndListsOnlyCommittedCheckpointsInOrder() throws Exception {
     CheckpointStore store = new CheckpointStore(root);

@@ -466,9 +466,14 @@ public final class Cluster implements AutoCloseable, RestoreTarget {
     control.registerStreaming(
         "checkpoint",
         (req, out) -> {
-          CheckpointResult r = checkpoint(req.path("naive").asBoolean(false), out);
-          List<String> removed =
-              req.has("keep") ? store.retain(req.get("keep").asInt()) : List.of();
+          CheckpointResult r;
+          List<String> removed;
+          // one lock for both: retain deletes partial directories, which must not be those of
+          // another checkpoint that a second request starts in between
+          synchronized (Cluster.this) {
+            r = checkpoint(req.path("naive").asBoolean(false), out);
+            removed = req.has("keep") ? store.retain(req.get("keep").asInt()) : List.of();
+          }
           ObjectNode reply = json.createObjectNode().put("ok", true);
           reply.put("epoch", r.epoch()).put("dir", r.dir().toString());
           reply.put("downtime_ms", r.downtimeNs() / 1e6).put("total_ms", r.totalNs() / 1e6);

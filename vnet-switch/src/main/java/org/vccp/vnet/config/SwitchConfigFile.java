@@ -44,6 +44,7 @@ public final class SwitchConfigFile {
           "mac-table-capacity",
           "io-threads",
           "redial-ms",
+          "waiting-peer-ms",
           "wait-strategy",
           "control",
           "metrics-port",
@@ -91,6 +92,7 @@ public final class SwitchConfigFile {
           case "mac-table-capacity" -> ctx.macTableCapacity = v.asInt();
           case "io-threads" -> ctx.ioThreads = v.asInt();
           case "redial-ms" -> ctx.redialMs = v.asLong();
+          case "waiting-peer-ms" -> ctx.waitingPeerMs = v.asLong();
           case "wait-strategy" ->
               ctx.waitStrategy =
                   WaitStrategyName.valueOf(v.asText().toUpperCase().replace('-', '_'));

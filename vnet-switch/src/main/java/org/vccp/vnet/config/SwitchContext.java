@@ -25,6 +25,14 @@ public final class SwitchContext {
   public int ioThreads = Math.min(2, Runtime.getRuntime().availableProcessors());
 
   public long redialMs = 200;
+
+  /**
+   * How long a stream peer that connects while the port still has one waits for that one to leave
+   * before it is closed (a restored guest racing its predecessor's end of stream needs
+   * milliseconds; a second guest on the same socket by mistake must not wait forever).
+   */
+  public long waitingPeerMs = 30_000;
+
   public WaitStrategyName waitStrategy = WaitStrategyName.PHASED;
   public Path controlSocket;
 
@@ -77,6 +85,7 @@ public final class SwitchContext {
         macTableCapacity >= 16, "mac-table-capacity must be at least 16, got " + macTableCapacity);
     require(ioThreads >= 1 && ioThreads <= 64, "io-threads must be 1..64, got " + ioThreads);
     require(redialMs >= 10, "redial-ms must be at least 10, got " + redialMs);
+    require(waitingPeerMs >= 10, "waiting-peer-ms must be at least 10, got " + waitingPeerMs);
     require(
         metricsPort >= 0 && metricsPort <= 65535,
         "metrics-port must be 0..65535, got " + metricsPort);
@@ -126,6 +135,7 @@ public final class SwitchContext {
     sb.append("mac-table-capacity=").append(macTableCapacity).append('\n');
     sb.append("io-threads=").append(ioThreads).append('\n');
     sb.append("redial-ms=").append(redialMs).append('\n');
+    sb.append("waiting-peer-ms=").append(waitingPeerMs).append('\n');
     sb.append("wait-strategy=").append(waitStrategy.name().toLowerCase()).append('\n');
     sb.append("control=").append(controlSocket == null ? "(none)" : controlSocket).append('\n');
     sb.append("name=").append(name).append('\n');

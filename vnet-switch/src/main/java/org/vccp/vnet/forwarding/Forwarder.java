@@ -253,6 +253,19 @@ public final class Forwarder implements EventHandler<FrameSlot> {
             currentSequence,
             slot.ingressPortId,
             slot.offload);
+    if (queued == 0 && out.sendsOnForwarder()) {
+      out.egressReady(); // the batch outgrew the queue; empty it here, then retry once
+      queued =
+          offerTo(
+              out,
+              slot.data,
+              slot.length,
+              strip,
+              insertTci,
+              currentSequence,
+              slot.ingressPortId,
+              slot.offload);
+    }
     if (queued > 0) {
       markDirty(outId);
       return;

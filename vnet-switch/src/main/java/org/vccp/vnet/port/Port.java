@@ -40,6 +40,16 @@ public interface Port extends AutoCloseable {
   /** Tells the port that the forwarder enqueued frames; called once per batch, not per frame. */
   void egressReady();
 
+  /**
+   * Whether {@link #egressReady()} sends everything queued before it returns, on the calling
+   * (forwarder) thread, as a packet-socket port does. The forwarder then empties such a port's full
+   * queue in the middle of a batch rather than drop: a full queue there means only that the batch
+   * holds more than the queue, never a slow peer.
+   */
+  default boolean sendsOnForwarder() {
+    return false;
+  }
+
   /** Stops reading from the peer (backpressure from a congested lossless port). Thread-safe. */
   void pauseIngress();
 

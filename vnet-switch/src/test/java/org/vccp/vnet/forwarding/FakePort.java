@@ -17,6 +17,11 @@ final class FakePort implements Port {
   private final EgressQueue egress;
   boolean linkUp = true;
   boolean acceptsOffload;
+
+  /** Like a packet-socket port: egressReady sends (here: into {@link #sent}) everything queued. */
+  boolean sendsOnForwarder;
+
+  final List<byte[]> sent = new ArrayList<>();
   boolean paused;
   int egressReadyCalls;
   Runnable writableSignal;
@@ -110,6 +115,14 @@ final class FakePort implements Port {
   @Override
   public void egressReady() {
     egressReadyCalls++;
+    if (sendsOnForwarder) {
+      sent.addAll(take());
+    }
+  }
+
+  @Override
+  public boolean sendsOnForwarder() {
+    return sendsOnForwarder;
   }
 
   @Override

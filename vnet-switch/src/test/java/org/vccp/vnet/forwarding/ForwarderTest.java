@@ -101,6 +101,35 @@ class ForwarderTest {
     assertThat(whole.takeWithOffloads()).hasSize(1);
   }
 
+  /**
+   * A port that sends on the forwarder thread never drops for a full queue: when one batch holds
+   * more than its queue, the forwarder empties the queue mid-batch. A socket port still drops.
+   */
+  @Test
+  void aBatchLargerThanTheQueueOfAForwarderSentPortLosesNothing() {
+    FakePort in = add(new FakePort(0));
+    FakePort packet = add(new FakePort(1, PortVlan.access(1), false, 128 * 1024));
+    packet.sendsOnForwarder = true;
+    FakePort socket = add(new FakePort(2, PortVlan.access(1), false, 128 * 1024));
+    List<byte[]> frames = new ArrayList<>();
+    fwd.onBatchStart(300, 300);
+    for (int i = 0; i < 300; i++) {
+      byte[] f = Frames.frame(EthernetFrame.BROADCAST, A, 1500, i);
+      frames.add(f);
+      slot.kind = FrameSlot.KIND_FRAME;
+      slot.ingressPortId = in.id();
+      slot.length = f.length;
+      System.arraycopy(f, 0, slot.ensureCapacity(f.length), 0, f.length);
+      fwd.onEvent(slot, i, i == 299);
+    }
+
+    assertThat(packet.sent).containsExactlyElementsOf(frames);
+    assertThat(packet.counters().get(PortCounter.DROP_CONGESTION)).isZero();
+    assertThat(socket.counters().get(PortCounter.DROP_CONGESTION))
+        .as("300 x 1.5 KB into 128 KiB, read by nobody")
+        .isPositive();
+  }
+
   private void tick() {
     fwd.execute(new SwitchCommand.Tick());
   }

@@ -280,6 +280,31 @@ class SwitchSocketsTest {
     assertThat(c2.receive(1, QUIET)).isEmpty();
   }
 
+  /**
+   * A waiting peer whose predecessor never leaves is a second guest on one port: closed in time.
+   */
+  @Test
+  void aWaitingPeerIsClosedWhenTheCurrentOneStays() throws Exception {
+    SwitchContext ctx = new SwitchContext();
+    ctx.waitingPeerMs = 300;
+    for (String n : new String[] {"p1", "p2"}) {
+      ctx.ports.add(PortSpec.listen(n, PortAddress.unix(sock(n))));
+    }
+    VirtualSwitch sw = track(VirtualSwitch.start(ctx));
+    StreamClient first = client(sw, "p1");
+    StreamClient c2 = client(sw, "p2");
+    long start = System.nanoTime();
+    StreamClient second = track(StreamClient.unix(sock("p1")));
+
+    assertThat(second.awaitClosed(WAIT)).as("the waiting peer is closed").isTrue();
+
+    assertThat(System.nanoTime() - start).isGreaterThanOrEqualTo(300_000_000L);
+    byte[] f = Frames.frame(EthernetFrame.BROADCAST, B, 60, 1);
+    c2.send(f);
+    assertThat(first.receive(1, WAIT)).as("the current peer keeps the port").containsExactly(f);
+    assertThat(sw.port("p1").counters().get(PortCounter.CONNECTS)).isEqualTo(1);
+  }
+
   @Test
   void multicastSourceIsDroppedAndCounted() throws Exception {
     VirtualSwitch sw = switchWith("p0", "p1");

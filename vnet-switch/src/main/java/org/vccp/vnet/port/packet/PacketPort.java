@@ -347,6 +347,11 @@ public final class PacketPort implements Port {
   }
 
   @Override
+  public boolean sendsOnForwarder() {
+    return true;
+  }
+
+  @Override
   public void requestWritableSignal(Runnable signal) {
     writableSignal = signal;
   }

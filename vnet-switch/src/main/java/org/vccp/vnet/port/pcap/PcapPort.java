@@ -643,6 +643,11 @@ public final class PcapPort implements Port {
   }
 
   @Override
+  public boolean sendsOnForwarder() {
+    return true;
+  }
+
+  @Override
   public void requestWritableSignal(Runnable signal) {
     writableSignal = signal;
   }

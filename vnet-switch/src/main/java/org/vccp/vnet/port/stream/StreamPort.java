@@ -48,6 +48,7 @@ public final class StreamPort extends SocketPort {
       new WriteBufferWaterMark(256 << 10, 512 << 10);
 
   private final long redialMs;
+  private final long waitingPeerMs;
 
   /** Frames handed to the channel whose write has not completed yet, oldest first. */
   private final UnsentFrames writing = new UnsentFrames();
@@ -70,9 +71,11 @@ public final class StreamPort extends SocketPort {
       FrameRing ring,
       int maxFrameBytes,
       int egressQueueBytes,
-      long redialMs) {
+      long redialMs,
+      long waitingPeerMs) {
     super(id, spec, io, ring, maxFrameBytes, egressQueueBytes);
     this.redialMs = redialMs;
+    this.waitingPeerMs = waitingPeerMs;
   }
 
   @Override
@@ -191,7 +194,8 @@ public final class StreamPort extends SocketPort {
      * leaves, rather than being refused: a restored guest often connects before the switch has read
      * the end of its killed predecessor's stream, and a QEMU client never redials. (Netty's epoll
      * channel sees a peer's end of stream even while backpressure has reading off.) A third peer is
-     * refused.
+     * refused, and so is the waiting one if the current one is still there after {@code
+     * waitingPeerMs}: then it is not a successor but a second guest on the same socket.
      */
     @Override
     public void channelActive(ChannelHandlerContext ctx) {
@@ -209,6 +213,22 @@ public final class StreamPort extends SocketPort {
         ch.config().setAutoRead(false);
         LOG.warn(
             "port {}: a second peer connected; it waits until the current one leaves", spec.name());
+        ch.eventLoop()
+            .schedule(
+                () -> {
+                  if (waiting == ch) {
+                    waiting = null;
+                    LOG.warn(
+                        "port {}: closing the waiting peer {}: the current one is still there"
+                            + " after {} ms (two guests on one port? give each its own port)",
+                        spec.name(),
+                        ch.remoteAddress(),
+                        waitingPeerMs);
+                    ch.close();
+                  }
+                },
+                waitingPeerMs,
+                TimeUnit.MILLISECONDS);
         return;
       }
       becomeActive(ch);
