@@ -58,6 +58,9 @@ public final class Forwarder implements EventHandler<FrameSlot> {
   private long currentSequence;
   private long replayIds;
 
+  /** Overflow frames dropped as unresolvable, to report as unsent. Forwarder thread only. */
+  private final org.vccp.vnet.port.UnsentFrames gsoDropped = new org.vccp.vnet.port.UnsentFrames();
+
   /** Scratch for resolving offloads towards ports that do not pass them on. */
   private final Offload.Segments segments = new Offload.Segments();
 
@@ -201,6 +204,13 @@ public final class Forwarder implements EventHandler<FrameSlot> {
         (strip ? FrameSlot.EDIT_STRIP : 0) | (insertTci >= 0 ? insertTci : FrameSlot.EDIT_NONE);
     org.vccp.vnet.hold.HoldQueue hold = holds[outId];
     if (hold != null && (held[outId] || !hold.isEmpty()) && outLength <= maxFrameBytes) {
+      if (Offload.owesWork(slot.offload)
+          && !out.acceptsOffload()
+          && Offload.resolve(slot.data, slot.length, slot.offload, segments) < 0) {
+        out.counters().addShared(PortCounter.DROP_GSO, 1); // never held: it could not leave
+        droppedAt(slot, outId, PortCounter.DROP_GSO);
+        return;
+      }
       byte[] copy = new byte[outLength];
       FrameSlot.applyEdit(slot.data, slot.length, edit, copy);
       Port in = ports[slot.ingressPortId];
@@ -243,18 +253,14 @@ public final class Forwarder implements EventHandler<FrameSlot> {
       pauseSender(outId, slot.ingressPortId);
       return;
     }
-    int queued =
-        offerTo(
-            out,
-            slot.data,
-            slot.length,
-            strip,
-            insertTci,
-            currentSequence,
-            slot.ingressPortId,
-            slot.offload);
-    if (queued == 0 && out.sendsOnForwarder()) {
-      out.egressReady(); // the batch outgrew the queue; empty it here, then retry once
+    int queued = 0;
+    for (int attempt = 0; attempt < 2 && queued == 0; attempt++) {
+      if (attempt == 1) {
+        if (!out.sendsOnForwarder()) {
+          break;
+        }
+        out.egressReady(); // the batch outgrew the queue; empty it here, then retry once
+      }
       queued =
           offerTo(
               out,
@@ -271,7 +277,7 @@ public final class Forwarder implements EventHandler<FrameSlot> {
       return;
     }
     if (queued < 0) {
-      out.counters().increment(PortCounter.DROP_GSO);
+      out.counters().addShared(PortCounter.DROP_GSO, 1);
       slot.egressCount--;
       droppedAt(slot, outId, PortCounter.DROP_GSO);
       return;
@@ -301,7 +307,8 @@ public final class Forwarder implements EventHandler<FrameSlot> {
    * on or the frame owes nothing, else as the plain frames {@link Offload#resolve} makes of it, all
    * of them or none.
    *
-   * @return 1 queued, 0 no room, -1 an offload this switch cannot resolve
+   * @return 1 queued, 0 no room, -1 an offload this switch cannot resolve (or whose frames could
+   *     never fit the port's queue)
    */
   private int offerTo(
       Port out,
@@ -329,7 +336,7 @@ public final class Forwarder implements EventHandler<FrameSlot> {
       largest = Math.max(largest, segments.length(i));
     }
     if (!q.hasRoomFor(n, total, largest)) {
-      return 0;
+      return q.canEverHold(n, total, largest) ? 0 : -1;
     }
     for (int i = 0, at = 0; i < n; at += segments.length(i), i++) {
       if (!q.offer(b, at, segments.length(i), strip, insertTci, packetId, fromPort, 0L)) {
@@ -391,10 +398,12 @@ public final class Forwarder implements EventHandler<FrameSlot> {
       if (queued == 0) {
         break;
       }
-      if (queued < 0) {
-        out.counters().increment(PortCounter.DROP_GSO);
-      }
       q.poll();
+      if (queued < 0) {
+        // its hold was recorded (not delivered); with no release event it stays undelivered
+        out.counters().addShared(PortCounter.DROP_GSO, 1);
+        continue;
+      }
       if (current.released == null) {
         current.released = new java.util.ArrayList<>();
         current.releasedPort = id;
@@ -435,12 +444,18 @@ public final class Forwarder implements EventHandler<FrameSlot> {
                         p.fromPort,
                         p.offload);
                 if (queued < 0) {
-                  out.counters().increment(PortCounter.DROP_GSO);
+                  out.counters().addShared(PortCounter.DROP_GSO, 1);
+                  gsoDropped.add(p.packetId, p.fromPort, p.length);
                 }
                 return queued != 0;
               })
           > 0) {
         markDirty(id);
+      }
+      if (!gsoDropped.isEmpty()) {
+        // their egress events are in the recording: take them back, from off this thread
+        SwitchCommand.EgressUnsent report = gsoDropped.takeCommand(id, PortCounter.DROP_GSO);
+        java.util.concurrent.ForkJoinPool.commonPool().execute(() -> commandSink.accept(report));
       }
       if (!overflow.isEmpty()) {
         requestWritableSignal(id);

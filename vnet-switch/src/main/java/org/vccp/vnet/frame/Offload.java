@@ -86,7 +86,7 @@ public final class Offload {
    * The word with {@code csum_start} moved by {@code delta} bytes (a VLAN tag added or removed).
    */
   public static long shifted(long w, int delta) {
-    if (w == 0 || delta == 0) {
+    if (csumStart(w) == 0 || delta == 0) {
       return w;
     }
     return (w & ~(0xFFFFL << 32)) | ((csumStart(w) + delta) & 0xFFFFL) << 32;
@@ -134,7 +134,9 @@ public final class Offload {
    * back into {@code out.bytes} with their lengths in {@code out.lengths}.
    *
    * @return how many frames, or -1 when the word asks for work this class cannot do (UDP
-   *     fragmentation offload, a non-IP frame, a header that does not fit the frame)
+   *     fragmentation offload, a non-IP frame, more than {@link #MAX_SEGMENTS}) or that the frame
+   *     contradicts (an IP header that does not say TCP/UDP or does not end at {@code csum_start},
+   *     a header that does not fit the frame)
    */
   public static int resolve(byte[] f, int len, long w, Segments out) {
     int gso = gsoType(w) & ~GSO_ECN;
@@ -145,7 +147,7 @@ public final class Offload {
       if ((flags(w) & FLAG_NEEDS_CSUM) != 0) {
         int start = csumStart(w);
         int at = start + csumOffset(w);
-        if (at + 2 > len) {
+        if (start < EthernetFrame.HEADER_BYTES || at + 2 > len) {
           return -1;
         }
         int c = fold(sum(dst, start, len - start, 0));
@@ -164,10 +166,18 @@ public final class Offload {
     if ((gso == GSO_TCPV4 && !v4) || (gso == GSO_TCPV6 && v4)) {
       return -1;
     }
-    int l4 = csumStart(w);
-    int mss = gsoSize(w);
     boolean tcp = gso != GSO_UDP_L4;
-    if (l4 < l3 + (v4 ? 20 : 40) || l4 + (tcp ? 20 : 8) > len || mss == 0) {
+    // as the kernel's GSO does: the IP header must say TCP (or UDP) and end where L4 starts; a
+    // frame that lies (a guest controls both) is refused, never rewritten at made-up offsets
+    int ipHeader = v4 ? (f[l3] & 0x0F) * 4 : 40;
+    int l4 = l3 + ipHeader;
+    if ((v4 && ipHeader < 20)
+        || (f[l3 + (v4 ? 9 : 6)] & 0xFF) != (tcp ? 6 : 17)
+        || ((flags(w) & FLAG_NEEDS_CSUM) != 0 && csumStart(w) != l4)) {
+      return -1;
+    }
+    int mss = gsoSize(w);
+    if (l4 + (tcp ? 20 : 8) > len || mss == 0) {
       return -1;
     }
     int hdr = tcp ? l4 + ((f[l4 + 12] & 0xF0) >>> 2) : l4 + 8;
@@ -226,11 +236,13 @@ public final class Offload {
     return n;
   }
 
-  /** Where the IP header starts (after any 802.1Q/802.1ad tags), or -1 for a non-IP frame. */
+  /**
+   * Where the IP header starts (after at most two 802.1Q/802.1ad tags), or -1 for a non-IP frame.
+   */
   static int ipOffset(byte[] f, int len) {
     int at = 12;
     int type = be16(f, at);
-    while ((type == 0x8100 || type == 0x88A8) && at + 6 <= len) {
+    for (int tags = 0; (type == 0x8100 || type == 0x88A8) && tags < 2 && at + 6 <= len; tags++) {
       at += 4;
       type = be16(f, at);
     }

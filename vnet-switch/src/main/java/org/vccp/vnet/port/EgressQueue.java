@@ -193,13 +193,23 @@ public final class EgressQueue {
    * the segments of one super-frame are queued all or none. Producer thread only.
    */
   public boolean hasRoomFor(int frames, int frameBytes, int largestFrameBytes) {
-    int worst = HEADER_BYTES + 4 + 7;
-    long need = (long) frames * worst + frameBytes + worst + largestFrameBytes;
+    long need = worstCase(frames, frameBytes, largestFrameBytes);
     long t = (long) TAIL.getOpaque(this);
     if (need > capacity - (t - headCache)) {
       headCache = (long) HEAD.getAcquire(this);
     }
     return need <= capacity - (t - headCache);
+  }
+
+  /** Whether {@link #hasRoomFor} can ever be true for these frames, even with the queue empty. */
+  public boolean canEverHold(int frames, int frameBytes, int largestFrameBytes) {
+    return worstCase(frames, frameBytes, largestFrameBytes) <= capacity;
+  }
+
+  /** Queue bytes the frames may take: headers, tags, alignment, and one wrap's waste. */
+  private static long worstCase(int frames, int frameBytes, int largestFrameBytes) {
+    int worst = HEADER_BYTES + 4 + 7;
+    return (long) frames * worst + frameBytes + worst + largestFrameBytes;
   }
 
   /**

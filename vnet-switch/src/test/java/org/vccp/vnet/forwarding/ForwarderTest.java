@@ -130,6 +130,23 @@ class ForwarderTest {
         .isPositive();
   }
 
+  /**
+   * A super-frame whose segments could never fit the port's queue (a tiny gso_size) is dropped as
+   * drop_gso, not retried forever as "no room".
+   */
+  @Test
+  void aSuperFrameThatCanNeverFitTheQueueIsDropped() {
+    FakePort in = add(new FakePort(0));
+    FakePort small = add(new FakePort(1, PortVlan.access(1), true, 128 * 1024));
+    byte[] f = Frames.tcpV4(B, A, 60_000);
+
+    sendOffloaded(in, f, org.vccp.vnet.frame.Offload.pack(1, 1, 64, 34, 16), 5);
+
+    assertThat(small.counters().get(PortCounter.DROP_GSO)).isEqualTo(1);
+    assertThat(small.take()).isEmpty();
+    assertThat(in.paused).as("a lossless port does not pause its sender for it").isFalse();
+  }
+
   private void tick() {
     fwd.execute(new SwitchCommand.Tick());
   }

@@ -231,6 +231,48 @@ class OffloadTest {
     assertThat(Offload.owesWork(Offload.pack(Offload.FLAG_DATA_VALID, 0, 0, 0, 0))).isFalse();
   }
 
+  /**
+   * A guest controls both the header and the frame: a frame that contradicts its offload word is
+   * refused, never read or written past its end or at made-up offsets.
+   */
+  @Test
+  void framesThatContradictTheirOffloadAreRefusedWithoutAnException() {
+    Offload.Segments out = new Offload.Segments();
+    byte[] f = tcpSuperFrame(false, false, 0, 0x10);
+    byte[] longIhl = f.clone();
+    longIhl[14] = 0x4F; // IHL 60 bytes, in a 54-byte frame
+    assertThat(Offload.resolve(longIhl, longIhl.length, word(longIhl, 1), out)).isEqualTo(-1);
+    byte[] udp = tcpSuperFrame(false, false, 3000, 0x10);
+    udp[23] = 17; // says UDP, marked TCPV4
+    assertThat(Offload.resolve(udp, udp.length, word(udp, 1), out)).isEqualTo(-1);
+    byte[] g = tcpSuperFrame(false, false, 3000, 0x10);
+    long farStart = Offload.pack(1, Offload.GSO_TCPV4, 33, 2000, 16);
+    assertThat(Offload.resolve(g, g.length, farStart, out)).as("csum_start past L4").isEqualTo(-1);
+    byte[] tags = new byte[200];
+    for (int i = 12; i < 200; i += 4) {
+      tags[i] = (byte) 0x81;
+    }
+    assertThat(Offload.resolve(tags, tags.length, Offload.pack(1, 1, 1448, 190, 16), out))
+        .as("a tower of VLAN tags")
+        .isEqualTo(-1);
+    byte[] runt = new byte[20];
+    assertThat(Offload.resolve(runt, runt.length, Offload.pack(1, 0, 0, 2, 16), out))
+        .as("checksum start inside the Ethernet header")
+        .isEqualTo(-1);
+  }
+
+  /** GSO without NEEDS_CSUM (LRO or a virtio uplink): the L4 header is found from the IP header. */
+  @Test
+  void aSuperFrameWithoutChecksumStartIsCutByItsIpHeader() {
+    byte[] f = tcpSuperFrame(false, false, 4 * MSS, 0x10);
+    Offload.Segments out = new Offload.Segments();
+
+    int n = Offload.resolve(f, f.length, Offload.pack(Offload.FLAG_DATA_VALID, 1, MSS, 0, 0), out);
+
+    assertThat(n).isEqualTo(4);
+    assertThat(segments(out, n)).allSatisfy(s -> assertThat(checksumsValid(s)).isTrue());
+  }
+
   @Test
   void virtioHeaderRoundTripsAndMovesWithAVlanTag() {
     byte[] f = tcpSuperFrame(false, false, 5000, 0x10);

@@ -147,7 +147,7 @@ public final class PacketPort implements Port {
   /** The receive thread's staging area: frames copied out of the socket, then into the ring. */
   private final class Batch {
     final Memory rx = new Memory(HDR + (long) FrameRing.MAX_FRAME_BYTES + 1);
-    final byte[] bytes = new byte[Math.max(256 * 1024, 2 * (HDR + FrameRing.MAX_FRAME_BYTES))];
+    final byte[] bytes = new byte[Math.max(256 * 1024, 2 * (HDR + FrameRing.MAX_FRAME_BYTES + 4))];
     final ByteBuf buf = Unpooled.wrappedBuffer(bytes);
     final int[] indexes = new int[RECEIVE_BATCH];
     final int[] lengths = new int[RECEIVE_BATCH];
@@ -217,7 +217,7 @@ public final class PacketPort implements Port {
     int error = 0;
     long capacity = b.rx.size();
     try {
-      while (reads < RECEIVE_BATCH && used + capacity <= b.bytes.length) {
+      while (reads < RECEIVE_BATCH && used + capacity + 4 <= b.bytes.length) {
         long got = s.receive(b.rx, capacity, reads == 0);
         if (got < 0) {
           if (reads == 0) {
@@ -226,7 +226,8 @@ public final class PacketPort implements Port {
           break;
         }
         reads++;
-        int len = (int) got - HDR;
+        int tag = s.vlanTag();
+        int len = (int) got - HDR + (tag != 0 ? EthernetFrame.VLAN_TAG_BYTES : 0);
         if (got > capacity || len > maxFrameBytes) {
           counters.increment(PortCounter.DROP_OVERSIZE);
           continue;
@@ -235,11 +236,25 @@ public final class PacketPort implements Port {
           counters.increment(PortCounter.DROP_RUNT);
           continue;
         }
-        b.rx.read(0, b.bytes, used, (int) got);
-        b.offloads[n] = Offload.fromVirtioHeader(b.bytes, used);
+        long offload;
+        if (tag == 0) {
+          b.rx.read(0, b.bytes, used, (int) got);
+          offload = Offload.fromVirtioHeader(b.bytes, used);
+        } else {
+          // put back the tag the kernel took off: MACs, tag, then the rest
+          int macs = HDR + 12;
+          b.rx.read(0, b.bytes, used, macs);
+          b.bytes[used + macs] = (byte) (tag >>> 24);
+          b.bytes[used + macs + 1] = (byte) (tag >>> 16);
+          b.bytes[used + macs + 2] = (byte) (tag >>> 8);
+          b.bytes[used + macs + 3] = (byte) tag;
+          b.rx.read(macs, b.bytes, used + macs + 4, (int) got - macs);
+          offload = Offload.shifted(Offload.fromVirtioHeader(b.bytes, used), 4);
+        }
+        b.offloads[n] = offload;
         b.indexes[n] = used + HDR;
         b.lengths[n] = len;
-        used += (int) got;
+        used += HDR + len;
         bytes += len;
         n++;
       }
@@ -273,6 +288,12 @@ public final class PacketPort implements Port {
     @Override
     public boolean onFrame(
         byte[] buffer, int offset, int length, long packetId, int fromPort, long offload) {
+      if (HDR + (long) length > tx.size()) {
+        // only a frame from a checkpoint taken with a larger maximum can be this long
+        refused(length, "longer than this switch's maximum frame");
+        unsent.add(packetId, fromPort, length);
+        return true;
+      }
       Offload.toVirtioHeader(offload, buffer, offset, length, header, 0);
       tx.write(0, header, 0, HDR);
       tx.write(HDR, buffer, offset, length);

@@ -22,17 +22,23 @@ import org.vccp.vnet.frame.Offload;
 final class PacketSocket implements AutoCloseable {
   static final int RECEIVE_TIMEOUT_MS = 100;
 
+  /** Room for about 60 super-frames in flight towards a NIC before a send is refused. */
+  private static final int SEND_BUFFER_BYTES = 4 << 20;
+
   private static final int AF_PACKET = 17;
   private static final int SOCK_RAW = 3;
   private static final int SOCK_CLOEXEC = 0x80000;
   private static final int ETH_P_ALL_BE = 0x0300; // htons(ETH_P_ALL) as the u16 in memory order
   private static final int SOL_SOCKET = 1;
+  private static final int SO_SNDBUF = 7;
   private static final int SO_RCVBUF = 8;
+  private static final int SO_SNDBUFFORCE = 32;
   private static final int SO_RCVTIMEO = 20;
   private static final int SO_RCVBUFFORCE = 33;
   private static final int SOL_PACKET = 263;
   private static final int PACKET_ADD_MEMBERSHIP = 1;
   private static final int PACKET_STATISTICS = 6;
+  private static final int PACKET_AUXDATA = 8;
   private static final int PACKET_VNET_HDR = 15;
   private static final int PACKET_QDISC_BYPASS = 20;
   private static final int PACKET_IGNORE_OUTGOING = 23;
@@ -70,7 +76,7 @@ final class PacketSocket implements AutoCloseable {
 
     static native int getsockopt(int fd, int level, int name, Pointer value, Pointer len);
 
-    static native long recv(int fd, Pointer buf, long len, int flags);
+    static native long recvmsg(int fd, Pointer msghdr, int flags);
 
     static native long send(int fd, Pointer buf, long len, int flags);
 
@@ -81,9 +87,22 @@ final class PacketSocket implements AutoCloseable {
     static native String strerror(int errno);
   }
 
+  /** {@code struct tpacket_auxdata.tp_status} bits: the kernel took a VLAN tag off the frame. */
+  private static final int TP_STATUS_VLAN_VALID = 0x10;
+
+  private static final int TP_STATUS_VLAN_TPID_VALID = 0x40;
+
   private final int fd;
   private final Memory scratch = new Memory(16);
   private final Memory statsLen = new Memory(4);
+
+  /**
+   * The receiving thread's {@code struct msghdr} (56 bytes), its one {@code iovec} (16) and room
+   * for a {@code PACKET_AUXDATA} control message (16-byte header + 20-byte auxdata, padded).
+   */
+  private final Memory msg = new Memory(56 + 16 + 64);
+
+  private int vlanTag;
 
   private PacketSocket(int fd) {
     this.fd = fd;
@@ -112,6 +131,12 @@ final class PacketSocket implements AutoCloseable {
     try {
       s.setInt(SOL_PACKET, PACKET_VNET_HDR, 1, "PACKET_VNET_HDR");
       s.setInt(SOL_PACKET, PACKET_IGNORE_OUTGOING, 1, "PACKET_IGNORE_OUTGOING");
+      // the kernel takes a received frame's VLAN tag off before packet sockets see it (on
+      // interfaces that accelerate VLANs, veth and tun included) and reports it here
+      s.setInt(SOL_PACKET, PACKET_AUXDATA, 1, "PACKET_AUXDATA");
+      if (Libc.setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, s.intValue(SEND_BUFFER_BYTES), 4) != 0) {
+        s.setInt(SOL_SOCKET, SO_SNDBUF, SEND_BUFFER_BYTES, "SO_SNDBUF");
+      }
       if (System.getProperty("vccp.qdiscBypass") != null) {
         s.setInt(SOL_PACKET, PACKET_QDISC_BYPASS, 1, "PACKET_QDISC_BYPASS");
       }
@@ -167,15 +192,59 @@ final class PacketSocket implements AutoCloseable {
   /**
    * Reads one frame with its virtio-net header into {@code buf}: its full length (header included;
    * more than {@code capacity} means it was cut), or -1 with {@link #errno()} set ({@link #EAGAIN}:
-   * none within the timeout, or none waiting with {@link #MSG_DONTWAIT}).
+   * none within the timeout, or none waiting with {@link #MSG_DONTWAIT}). {@link #vlanTag()} then
+   * tells the VLAN tag the kernel took off the frame, if any. One thread only.
    */
   long receive(Pointer buf, long capacity, boolean wait) {
-    return Libc.recv(fd, buf, capacity, MSG_TRUNC | (wait ? 0 : MSG_DONTWAIT));
+    Pointer iov = msg.share(56);
+    iov.setPointer(0, buf);
+    iov.setLong(8, capacity);
+    msg.setPointer(0, null); // msg_name
+    msg.setInt(8, 0);
+    msg.setPointer(16, iov);
+    msg.setLong(24, 1);
+    msg.setPointer(32, msg.share(72)); // msg_control
+    msg.setLong(40, 64);
+    msg.setInt(48, 0);
+    long n = Libc.recvmsg(fd, msg, MSG_TRUNC | (wait ? 0 : MSG_DONTWAIT));
+    vlanTag = n >= 0 ? readVlanTag() : 0;
+    return n;
   }
 
-  /** Writes one frame preceded by its virtio-net header; false with {@link #errno()} set. */
+  /** The tag of {@code struct tpacket_auxdata} in the control message, if valid, else 0. */
+  private int readVlanTag() {
+    long controlLen = msg.getLong(40);
+    if (controlLen < 16 + 20) {
+      return 0;
+    }
+    Pointer c = msg.share(72); // struct cmsghdr: len (8), level (4), type (4), data
+    if (c.getInt(8) != SOL_PACKET || c.getInt(12) != PACKET_AUXDATA) {
+      return 0;
+    }
+    int status = c.getInt(16);
+    if ((status & TP_STATUS_VLAN_VALID) == 0) {
+      return 0;
+    }
+    int tci = c.getShort(16 + 16) & 0xFFFF;
+    int tpid = (status & TP_STATUS_VLAN_TPID_VALID) != 0 ? c.getShort(16 + 18) & 0xFFFF : 0x8100;
+    return tpid << 16 | tci;
+  }
+
+  /**
+   * The VLAN tag (TPID in the high 16 bits, TCI in the low) that the kernel removed from the frame
+   * the last {@link #receive} read, or 0 when it had none.
+   */
+  int vlanTag() {
+    return vlanTag;
+  }
+
+  /**
+   * Writes one frame preceded by its virtio-net header, never waiting: a full send buffer (a
+   * physical link slower than the switch) refuses the frame rather than stop the forwarder. False
+   * with {@link #errno()} set.
+   */
   boolean send(Pointer buf, long length) {
-    return Libc.send(fd, buf, length, 0) == length;
+    return Libc.send(fd, buf, length, MSG_DONTWAIT) == length;
   }
 
   /** Frames the kernel dropped for want of room in this socket since the last call. */
