@@ -6,23 +6,17 @@ import io.netty.buffer.Unpooled;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
-import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.vccp.vnet.forwarding.SwitchCommand;
 import org.vccp.vnet.frame.EthernetFrame;
 import org.vccp.vnet.frame.Offload;
-import org.vccp.vnet.port.EgressQueue;
-import org.vccp.vnet.port.Port;
+import org.vccp.vnet.port.InterfacePort;
 import org.vccp.vnet.port.PortBindException;
 import org.vccp.vnet.port.PortSpec;
-import org.vccp.vnet.port.UnsentFrames;
 import org.vccp.vnet.ring.FrameRing;
-import org.vccp.vnet.status.Counters;
 import org.vccp.vnet.status.PortCounter;
 
 /**
@@ -41,41 +35,23 @@ import org.vccp.vnet.status.PortCounter;
  * and no MTU to follow: the socket reads each frame whole, and a frame longer than the switch's
  * maximum is counted as {@link PortCounter#DROP_OVERSIZE}.
  */
-public final class PacketPort implements Port {
+public final class PacketPort extends InterfacePort {
   private static final Logger LOG = LoggerFactory.getLogger(PacketPort.class);
 
   /** Socket receive buffer: room for about 500 super-frames or 100,000 small frames. */
   private static final int RECEIVE_BUFFER_BYTES = 32 << 20;
 
   private static final int RECEIVE_BATCH = 256;
-  private static final int SEND_BATCH = 256;
   private static final long IDLE_PARK_NS = TimeUnit.MILLISECONDS.toNanos(100);
   private static final long JOIN_MS = 5_000;
   private static final int HDR = Offload.VIRTIO_HEADER_BYTES;
 
-  private final int id;
-  private final PortSpec spec;
-  private final FrameRing ring;
   private final int maxFrameBytes;
-  private final EgressQueue egress;
-  private final Counters counters = Counters.forPort();
   private final Consumer<? super PacketPort> onGone;
+  private final VnetSender sender;
 
-  /** Frames the interface refused or the closed port dropped, to report. Forwarder thread only. */
-  private final UnsentFrames unsent = new UnsentFrames();
-
-  private final Sender sender;
-
-  /** The forwarder sends under the read lock; {@link #close} closes the socket under the write. */
-  private final ReentrantReadWriteLock sendLock = new ReentrantReadWriteLock();
-
+  /** Closed by {@link #close} under the send lock's write lock. */
   private volatile PacketSocket socket;
-  private volatile Thread receiveThread;
-  private volatile boolean running;
-  private volatile boolean linkUp;
-  private volatile boolean ingressPaused;
-  private volatile Runnable writableSignal;
-  private volatile String state = "closed";
 
   /**
    * @param onGone called once, from the receive thread, when the interface no longer exists
@@ -87,16 +63,17 @@ public final class PacketPort implements Port {
       int maxFrameBytes,
       int egressQueueBytes,
       Consumer<? super PacketPort> onGone) {
+    super(id, offloadPort(spec), ring, egressQueueBytes);
+    this.maxFrameBytes = maxFrameBytes;
+    this.onGone = onGone;
+    this.sender = new VnetSender(maxFrameBytes);
+  }
+
+  private static PortSpec offloadPort(PortSpec spec) {
     if (spec.mode() != PortSpec.Mode.PCAP || !spec.offload()) {
       throw new IllegalArgumentException("port " + spec.name() + " is not a pcap=IF,offload port");
     }
-    this.id = id;
-    this.spec = spec;
-    this.ring = ring;
-    this.maxFrameBytes = maxFrameBytes;
-    this.egress = new EgressQueue(egressQueueBytes);
-    this.onGone = onGone;
-    this.sender = new Sender(maxFrameBytes);
+    return spec;
   }
 
   /**
@@ -134,7 +111,7 @@ public final class PacketPort implements Port {
     state = "attached to " + dev + " with offloads (packet socket, virtio-net headers)";
     Thread t = new Thread(this::receiveLoop, "vccp-packet-rx-" + spec.name());
     t.setDaemon(true);
-    receiveThread = t;
+    ingressThread = t;
     t.start();
     LOG.info("port {}: attached to interface {} with offloads on", spec.name(), dev);
   }
@@ -268,15 +245,17 @@ public final class PacketPort implements Port {
     return error;
   }
 
-  /** Sends queued frames, each after its virtio-net header; a refused frame is counted. */
-  private final class Sender implements EgressQueue.FrameHandler {
+  @Override
+  protected Sender sender() {
+    return sender;
+  }
+
+  /** Sends queued frames, each after its virtio-net header. */
+  private final class VnetSender extends Sender {
     private final Memory tx;
     private final byte[] header = new byte[HDR];
-    private boolean warned;
-    private int frames;
-    private long bytes;
 
-    Sender(int maxFrameBytes) {
+    VnetSender(int maxFrameBytes) {
       tx = new Memory(HDR + (long) maxFrameBytes + EthernetFrame.VLAN_TAG_BYTES);
     }
 
@@ -290,8 +269,7 @@ public final class PacketPort implements Port {
         byte[] buffer, int offset, int length, long packetId, int fromPort, long offload) {
       if (HDR + (long) length > tx.size()) {
         // only a frame from a checkpoint taken with a larger maximum can be this long
-        refused(length, "longer than this switch's maximum frame");
-        unsent.add(packetId, fromPort, length);
+        refused(length, "longer than this switch's maximum frame", packetId, fromPort);
         return true;
       }
       Offload.toVirtioHeader(offload, buffer, offset, length, header, 0);
@@ -299,131 +277,16 @@ public final class PacketPort implements Port {
       tx.write(HDR, buffer, offset, length);
       PacketSocket s = socket; // under sendLock's read lock (egressReady): stays open
       if (s != null && s.send(tx, HDR + length)) {
-        frames++;
-        bytes += length;
+        sent(length);
       } else {
-        refused(length, s == null ? "the port is closed" : PacketSocket.lastError());
-        unsent.add(packetId, fromPort, length);
+        refused(
+            length,
+            s == null ? "the port is closed" : PacketSocket.lastError(),
+            packetId,
+            fromPort);
       }
       return true;
     }
-
-    private void refused(int length, String why) {
-      counters.increment(PortCounter.DROP_SEND_ERROR);
-      if (!warned) {
-        warned = true;
-        LOG.warn(
-            "port {}: interface {} refused a {}-byte frame: {}; counted as drop_send_error",
-            spec.name(),
-            spec.device(),
-            length,
-            why);
-      }
-    }
-
-    void publishCounts() {
-      if (frames > 0) {
-        counters.add(PortCounter.TX_FRAMES, frames);
-        counters.add(PortCounter.TX_BYTES, bytes);
-        frames = 0;
-        bytes = 0;
-      }
-    }
-  }
-
-  /** Forwarder thread: sends everything queued for this port, then counts it. */
-  @Override
-  public void egressReady() {
-    if (!running) {
-      int lost = egress.discardAll(unsent);
-      if (lost > 0) {
-        counters.addShared(PortCounter.DROP_NO_PORT, lost);
-      }
-      reportUnsent(PortCounter.DROP_NO_PORT);
-      return;
-    }
-    sendLock.readLock().lock();
-    try {
-      while (egress.drain(sender, SEND_BATCH) > 0) {
-        sender.publishCounts();
-      }
-    } finally {
-      sendLock.readLock().unlock();
-    }
-    reportUnsent(PortCounter.DROP_SEND_ERROR);
-    Runnable signal = writableSignal;
-    if (signal != null && egress.bytesQueued() <= egress.capacityBytes() / 2) {
-      // the lossless signal publishes into the ring: never on the forwarder, its consumer
-      writableSignal = null;
-      ForkJoinPool.commonPool().execute(signal);
-    }
-  }
-
-  /** Tells the recorder which frames never left; published from a pool thread, as in PcapPort. */
-  private void reportUnsent(PortCounter reason) {
-    if (!unsent.isEmpty()) {
-      SwitchCommand.EgressUnsent report = unsent.takeCommand(id, reason);
-      ForkJoinPool.commonPool().execute(() -> ring.publishCommandIfRunning(report));
-    }
-  }
-
-  @Override
-  public boolean sendsOnForwarder() {
-    return true;
-  }
-
-  @Override
-  public void requestWritableSignal(Runnable signal) {
-    writableSignal = signal;
-  }
-
-  @Override
-  public void pauseIngress() {
-    ingressPaused = true;
-  }
-
-  @Override
-  public void resumeIngress() {
-    ingressPaused = false;
-    Thread t = receiveThread;
-    if (t != null) {
-      LockSupport.unpark(t);
-    }
-  }
-
-  @Override
-  public int id() {
-    return id;
-  }
-
-  @Override
-  public String name() {
-    return spec.name();
-  }
-
-  @Override
-  public PortSpec spec() {
-    return spec;
-  }
-
-  @Override
-  public Counters counters() {
-    return counters;
-  }
-
-  @Override
-  public EgressQueue egress() {
-    return egress;
-  }
-
-  @Override
-  public boolean isLinkUp() {
-    return linkUp;
-  }
-
-  @Override
-  public String describe() {
-    return state + (ingressPaused ? ", paused by backpressure" : "");
   }
 
   /** Stops the receive thread (its read times out), then closes the socket. */
@@ -435,7 +298,7 @@ public final class PacketPort implements Port {
     running = false;
     linkUp = false;
     state = "closed";
-    Thread t = receiveThread;
+    Thread t = ingressThread;
     if (t != null && t != Thread.currentThread()) {
       LockSupport.unpark(t);
       try {

@@ -5,11 +5,9 @@ import io.netty.buffer.Unpooled;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.LockSupport;
-import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.function.Consumer;
 import org.pcap4j.core.NotOpenException;
 import org.pcap4j.core.PcapHandle;
@@ -19,15 +17,12 @@ import org.pcap4j.core.PcapStat;
 import org.pcap4j.core.RawPacketListener;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.vccp.vnet.forwarding.SwitchCommand;
 import org.vccp.vnet.frame.EthernetFrame;
 import org.vccp.vnet.port.EgressQueue;
-import org.vccp.vnet.port.Port;
+import org.vccp.vnet.port.InterfacePort;
 import org.vccp.vnet.port.PortBindException;
 import org.vccp.vnet.port.PortSpec;
-import org.vccp.vnet.port.UnsentFrames;
 import org.vccp.vnet.ring.FrameRing;
-import org.vccp.vnet.status.Counters;
 import org.vccp.vnet.status.PortCounter;
 
 /**
@@ -71,7 +66,7 @@ import org.vccp.vnet.status.PortCounter;
  * itself disappears (QEMU exited and took its tap along) the port reports it through {@code onGone}
  * so the switch can remove it.
  */
-public final class PcapPort implements Port {
+public final class PcapPort extends InterfacePort {
   private static final Logger LOG = LoggerFactory.getLogger(PcapPort.class);
 
   /**
@@ -81,8 +76,6 @@ public final class PcapPort implements Port {
    * MiB, and no size kept up with a UDP flood; a larger ring did not help.
    */
   private static final int KERNEL_BUFFER_BYTES = 32 << 20;
-
-  private static final int SEND_BATCH = 256;
 
   /** The most frames the capture thread moves into the ring at once. */
   private static final int CAPTURE_BATCH = 256;
@@ -95,18 +88,9 @@ public final class PcapPort implements Port {
   /** Ethernet header plus one 802.1Q tag: a frame may exceed the MTU by this much. */
   private static final int L2_OVERHEAD = EthernetFrame.HEADER_BYTES + 4;
 
-  private final int id;
-  private final PortSpec spec;
-  private final FrameRing ring;
   private final int maxFrameBytes;
-  private final EgressQueue egress;
-  private final Counters counters = Counters.forPort();
-
-  /** Frames the interface refused or the closed port dropped, to report. Forwarder thread only. */
-  private final UnsentFrames unsent = new UnsentFrames();
-
   private final Consumer<PcapPort> onGone;
-  private final Sender sender = new Sender();
+  private final PcapSender sender = new PcapSender();
   private final AtomicBoolean gsoWarned = new AtomicBoolean();
 
   private volatile PcapHandle handle;
@@ -118,13 +102,6 @@ public final class PcapPort implements Port {
    */
   private volatile com.sun.jna.Pointer pcap;
 
-  private final ReentrantReadWriteLock sendLock = new ReentrantReadWriteLock();
-  private volatile Thread captureThread;
-  private volatile boolean running;
-  private volatile boolean linkUp;
-  private volatile boolean ingressPaused;
-  private volatile Runnable writableSignal;
-  private volatile String state = "closed";
   private volatile int mtu;
   private volatile int maxCaptureBytes;
   private volatile int snaplen;
@@ -148,20 +125,16 @@ public final class PcapPort implements Port {
       int maxFrameBytes,
       int egressQueueBytes,
       Consumer<PcapPort> onGone) {
-    if (spec.mode() != PortSpec.Mode.PCAP) {
-      throw new IllegalArgumentException("port " + spec.name() + " is not a pcap= port");
-    }
-    this.id = id;
-    this.spec = spec;
-    this.ring = ring;
+    super(id, pcapPort(spec), ring, egressQueueBytes);
     this.maxFrameBytes = maxFrameBytes;
-    this.egress = new EgressQueue(egressQueueBytes);
     this.onGone = onGone;
   }
 
-  /** The interface this port is attached to. */
-  public String device() {
-    return spec.device();
+  private static PortSpec pcapPort(PortSpec spec) {
+    if (spec.mode() != PortSpec.Mode.PCAP) {
+      throw new IllegalArgumentException("port " + spec.name() + " is not a pcap= port");
+    }
+    return spec;
   }
 
   /**
@@ -180,7 +153,7 @@ public final class PcapPort implements Port {
     running = true;
     linkUp = true;
     state = attachedState();
-    captureThread = start("vccp-pcap-rx-" + spec.name(), this::captureLoop);
+    ingressThread = start("vccp-pcap-rx-" + spec.name(), this::captureLoop);
     LOG.info(
         "port {}: attached to interface {} (mtu {}, snaplen {})", spec.name(), dev, mtu, snaplen);
   }
@@ -514,15 +487,12 @@ public final class PcapPort implements Port {
    * costs two 2 KiB copies, not two 64 KiB ones (a 64 KiB scratch array was the forwarder's largest
    * cost: 16% of all CPU samples in a TCP run, BENCHMARKS.md).
    */
-  private final class Sender implements EgressQueue.FrameHandler {
+  private final class PcapSender extends Sender {
     private static final int SMALLEST_SHIFT = 7;
     private final PcapFastPath.Sender fast =
         PcapFastPath.available() ? new PcapFastPath.Sender() : null;
     private final byte[][] scratch =
         new byte[33 - Integer.numberOfLeadingZeros(FrameRing.MAX_FRAME_BYTES) - SMALLEST_SHIFT][];
-    private boolean warned;
-    private int frames;
-    private long bytes;
 
     /** A reusable array of at least {@code length} bytes and less than twice that (or 128). */
     private byte[] scratchFor(int length) {
@@ -543,8 +513,7 @@ public final class PcapPort implements Port {
         com.sun.jna.Pointer p = pcap;
         String error = p == null ? "the capture is closed" : fast.send(p, buffer, offset, length);
         if (error == null) {
-          frames++;
-          bytes += length;
+          sent(length);
         } else {
           refused(length, error, packetId, fromPort);
         }
@@ -563,144 +532,17 @@ public final class PcapPort implements Port {
           }
           reopened.sendPacket(scratch, length); // the capture thread swapped handles
         }
-        frames++;
-        bytes += length;
+        sent(length);
       } catch (PcapNativeException | NotOpenException e) {
         refused(length, e.getMessage(), packetId, fromPort);
       }
       return true;
     }
-
-    private void refused(int length, String why, long packetId, int fromPort) {
-      counters.increment(PortCounter.DROP_SEND_ERROR);
-      unsent.add(packetId, fromPort, length);
-      if (!warned) {
-        warned = true;
-        LOG.warn(
-            "port {}: interface {} refused a {}-byte frame: {}; counted as drop_send_error",
-            spec.name(),
-            spec.device(),
-            length,
-            why);
-      }
-    }
-
-    void publishCounts() {
-      if (frames > 0) {
-        counters.add(PortCounter.TX_FRAMES, frames);
-        counters.add(PortCounter.TX_BYTES, bytes);
-        frames = 0;
-        bytes = 0;
-      }
-    }
-  }
-
-  /**
-   * The lossless signal publishes into the ring, which must never happen on the forwarder (the
-   * ring's consumer) itself: it could wait forever for room. It is rare, so a pool thread runs it.
-   */
-  private void fireWritableSignalIfRoom() {
-    Runnable s = writableSignal;
-    if (s != null && egress.bytesQueued() <= egress.capacityBytes() / 2) {
-      writableSignal = null;
-      ForkJoinPool.commonPool().execute(s);
-    }
-  }
-
-  /** Forwarder thread: injects everything queued for this port, then counts it. */
-  @Override
-  public void egressReady() {
-    if (!running) {
-      int lost = egress.discardAll(unsent);
-      if (lost > 0) {
-        counters.addShared(PortCounter.DROP_NO_PORT, lost);
-      }
-      reportUnsent(PortCounter.DROP_NO_PORT);
-      return;
-    }
-    sendLock.readLock().lock();
-    try {
-      while (egress.drain(sender, SEND_BATCH) > 0) {
-        sender.publishCounts();
-      }
-    } finally {
-      sendLock.readLock().unlock();
-    }
-    reportUnsent(PortCounter.DROP_SEND_ERROR);
-    fireWritableSignalIfRoom();
-  }
-
-  /**
-   * Tells the recorder which frames never left (see {@link UnsentFrames}). The forwarder must not
-   * publish into the ring it consumes, so a pool thread does; the frames' egress events are already
-   * behind the forwarder, so the report still follows them in the recording.
-   */
-  private void reportUnsent(PortCounter reason) {
-    if (!unsent.isEmpty()) {
-      SwitchCommand.EgressUnsent report = unsent.takeCommand(id, reason);
-      ForkJoinPool.commonPool().execute(() -> ring.publishCommandIfRunning(report));
-    }
   }
 
   @Override
-  public boolean sendsOnForwarder() {
-    return true;
-  }
-
-  @Override
-  public void requestWritableSignal(Runnable signal) {
-    writableSignal = signal;
-  }
-
-  @Override
-  public void pauseIngress() {
-    LOG.debug("port {}: pausing capture (backpressure)", spec.name());
-    ingressPaused = true;
-  }
-
-  @Override
-  public void resumeIngress() {
-    LOG.debug("port {}: resuming capture", spec.name());
-    ingressPaused = false;
-    Thread t = captureThread;
-    if (t != null) {
-      LockSupport.unpark(t);
-    }
-  }
-
-  @Override
-  public int id() {
-    return id;
-  }
-
-  @Override
-  public String name() {
-    return spec.name();
-  }
-
-  @Override
-  public PortSpec spec() {
-    return spec;
-  }
-
-  @Override
-  public Counters counters() {
-    return counters;
-  }
-
-  @Override
-  public EgressQueue egress() {
-    return egress;
-  }
-
-  @Override
-  public boolean isLinkUp() {
-    return linkUp;
-  }
-
-  @Override
-  public String describe() {
-    return state + (ingressPaused ? ", paused by backpressure" : "");
+  protected Sender sender() {
+    return sender;
   }
 
   /** Stops sending, breaks the capture loop, joins both threads, then closes the handle. */
@@ -712,7 +554,7 @@ public final class PcapPort implements Port {
     running = false;
     linkUp = false;
     state = "closed";
-    boolean captureDone = join(captureThread);
+    boolean captureDone = join(ingressThread);
     PcapHandle h = handle; // read after the join: a reopen may have replaced it
     if (h != null) {
       if (captureDone) {
