@@ -7,10 +7,11 @@ cd "$(dirname "$0")/.."
 # Debian packages the tests use: QEMU for real guests, busybox/cpio for the guest image,
 # libpcap for pcap ports, tshark for reading recordings, iperf3 for network benchmarks,
 # tcpdump (captures for `vccp verify` tests), ethtool (offload settings on taps/veths),
-# iputils-ping (kernel ping from test network namespaces),
-# gcc/libc6-dev for the guest's tiny UDP helper, Java and Maven to build.
+# iputils-ping (kernel ping from test network namespaces), python3 (small TCP and raw-socket
+# peers inside test namespaces), gcc/libc6-dev for the guest's tiny UDP helper, Java and Maven.
 PACKAGES=(qemu-system-x86 qemu-utils busybox-static cpio libpcap0.8 tshark iperf3 iproute2
-          procps tcpdump ethtool iputils-ping gcc libc6-dev openjdk-17-jdk-headless maven)
+          procps tcpdump ethtool iputils-ping python3 gcc libc6-dev openjdk-17-jdk-headless
+          maven)
 
 missing=()
 for p in "${PACKAGES[@]}"; do
