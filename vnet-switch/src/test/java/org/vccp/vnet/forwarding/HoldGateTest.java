@@ -65,6 +65,47 @@ class HoldGateTest {
     return f.join();
   }
 
+  /**
+   * A super-frame held for a port keeps its offload word through the hold and the checkpoint's
+   * export; on release it leaves whole (with the word) through a port that takes offloads and as
+   * MSS-sized frames through one that does not. An unresolvable one is never held.
+   */
+  @Test
+  void heldSuperFramesKeepTheirOffloadAndLeaveWholeOrCut() {
+    FakePort in = add(new FakePort(0));
+    FakePort whole = add(new FakePort(1));
+    whole.acceptsOffload = true;
+    FakePort cut = add(new FakePort(2));
+    long w = org.vccp.vnet.frame.Offload.pack(1, 1, 1448, 34, 16);
+    run(new SwitchCommand.Hold(whole.id(), 4, new CompletableFuture<>()));
+    run(new SwitchCommand.Hold(cut.id(), 4, new CompletableFuture<>()));
+    byte[] f = Frames.tcpV4(B, A, 5 * 1448);
+    slot.offload = w;
+    send(in, f); // unknown B: flooded to both held ports
+    slot.offload = org.vccp.vnet.frame.Offload.pack(1, 3, 1448, 34, 6); // UDP fragmentation
+    send(in, f);
+    slot.offload = 0;
+
+    CompletableFuture<List<HeldFrame>> export = new CompletableFuture<>();
+    run(new SwitchCommand.ExportHeld(cut.id(), export));
+    assertThat(export.join()).singleElement().satisfies(h -> assertThat(h.offload()).isEqualTo(w));
+    assertThat(cut.counters().get(PortCounter.DROP_GSO)).as("never held").isEqualTo(1);
+    assertThat(whole.counters().get(PortCounter.HELD_FRAMES)).isEqualTo(2);
+
+    release(whole);
+    release(cut);
+
+    assertThat(whole.takeWithOffloads())
+        .extracting(r -> r[1])
+        .containsExactly(w, org.vccp.vnet.frame.Offload.pack(1, 3, 1448, 34, 6));
+    List<long[]> segments = cut.takeWithOffloads();
+    assertThat(segments).hasSize(5);
+    assertThat(segments).extracting(r -> r[0]).containsOnly(54L + 1448);
+    assertThat(segments).extracting(r -> r[1]).containsOnly(0L);
+    assertThat(segments).extracting(r -> r[2]).as("the super-frame's packet id").hasSize(5);
+    assertThat(segments.stream().map(r -> r[2]).distinct()).hasSize(1);
+  }
+
   @Test
   void heldFramesWaitAndLeaveInOrderBeforeNewerOnes() {
     FakePort p0 = add(new FakePort(0));
