@@ -91,6 +91,17 @@ public final class ChannelStateFile {
     List<HeldFrame> frames = new ArrayList<>();
     try (CaptureReader r = new PcapngReader(file, 64 << 10)) {
       while (r.next()) {
+        if (r.capturedLength() < 14 || r.capturedLength() < r.originalLength()) {
+          throw new CheckpointRefusedException(
+              file
+                  + ": frame "
+                  + r.frameNumber()
+                  + " is "
+                  + r.capturedLength()
+                  + " of "
+                  + r.originalLength()
+                  + " bytes: a held frame must be a whole Ethernet frame");
+        }
         byte[] frame =
             Arrays.copyOfRange(r.array(), r.dataOffset(), r.dataOffset() + r.capturedLength());
         String origin = r.captureInterface().name();

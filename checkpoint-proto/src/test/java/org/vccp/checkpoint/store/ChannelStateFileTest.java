@@ -41,6 +41,16 @@ class ChannelStateFileTest {
   }
 
   @Test
+  void aFrameShorterThanAnEthernetHeaderRefusesTheCheckpoint() throws Exception {
+    Path file = dir.resolve(ChannelStateFile.fileName("g1"));
+    ChannelStateFile.write(file, "g1", 3, List.of(new HeldFrame(11, "up", 3, false, new byte[9])));
+
+    assertThatThrownBy(() -> ChannelStateFile.read(file, 3))
+        .isInstanceOf(CheckpointRefusedException.class)
+        .hasMessageContaining("9 of 9 bytes");
+  }
+
+  @Test
   void aMangledOffloadWordRefusesTheCheckpoint() throws Exception {
     long w = Offload.pack(1, Offload.GSO_TCPV4, 1448, 34, 16);
     Path file = dir.resolve(ChannelStateFile.fileName("g1"));

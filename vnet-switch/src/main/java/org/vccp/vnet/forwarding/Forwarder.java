@@ -204,15 +204,16 @@ public final class Forwarder implements EventHandler<FrameSlot> {
         (strip ? FrameSlot.EDIT_STRIP : 0) | (insertTci >= 0 ? insertTci : FrameSlot.EDIT_NONE);
     org.vccp.vnet.hold.HoldQueue hold = holds[outId];
     if (hold != null && (held[outId] || !hold.isEmpty()) && outLength <= maxFrameBytes) {
-      if (Offload.owesWork(slot.offload)
+      byte[] copy = new byte[outLength];
+      FrameSlot.applyEdit(slot.data, slot.length, edit, copy);
+      long heldOffload = Offload.shifted(slot.offload, outLength - slot.length);
+      if (Offload.owesWork(heldOffload)
           && !out.acceptsOffload()
-          && Offload.resolve(slot.data, slot.length, slot.offload, segments) < 0) {
+          && !releasable(out, copy, heldOffload)) {
         out.counters().addShared(PortCounter.DROP_GSO, 1); // never held: it could not leave
         droppedAt(slot, outId, PortCounter.DROP_GSO);
         return;
       }
-      byte[] copy = new byte[outLength];
-      FrameSlot.applyEdit(slot.data, slot.length, edit, copy);
       Port in = ports[slot.ingressPortId];
       hold.add(
           new org.vccp.vnet.hold.HeldFrame(
@@ -221,7 +222,7 @@ public final class Forwarder implements EventHandler<FrameSlot> {
               holdEpochs[outId],
               false,
               copy,
-              Offload.shifted(slot.offload, outLength - slot.length)));
+              heldOffload));
       out.counters().increment(PortCounter.HELD_FRAMES);
       out.counters().add(PortCounter.HELD_BYTES, outLength);
       slot.egressEdits[slot.egressCount] = edit | FrameSlot.EDIT_HELD;
@@ -345,6 +346,21 @@ public final class Forwarder implements EventHandler<FrameSlot> {
     }
     out.counters().add(PortCounter.OFFLOAD_SEGMENTS, n);
     return 1;
+  }
+
+  /** Whether a held frame owing work could be resolved for {@code out} and fit its queue. */
+  private boolean releasable(Port out, byte[] frame, long offload) {
+    int n = Offload.resolve(frame, frame.length, offload, segments);
+    if (n < 0) {
+      return false;
+    }
+    int total = 0;
+    int largest = 0;
+    for (int i = 0; i < n; i++) {
+      total += segments.length(i);
+      largest = Math.max(largest, segments.length(i));
+    }
+    return out.egress().canEverHold(n, total, largest);
   }
 
   private static void droppedAt(FrameSlot slot, int portId, PortCounter reason) {

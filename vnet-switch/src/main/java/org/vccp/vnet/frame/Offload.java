@@ -139,6 +139,9 @@ public final class Offload {
    *     a header that does not fit the frame)
    */
   public static int resolve(byte[] f, int len, long w, Segments out) {
+    if (len < EthernetFrame.HEADER_BYTES) {
+      return -1;
+    }
     int gso = gsoType(w) & ~GSO_ECN;
     if (gso == GSO_NONE) {
       byte[] dst = out.reserve(len, 1);
@@ -147,7 +150,9 @@ public final class Offload {
       if ((flags(w) & FLAG_NEEDS_CSUM) != 0) {
         int start = csumStart(w);
         int at = start + csumOffset(w);
-        if (start < EthernetFrame.HEADER_BYTES || at + 2 > len) {
+        // only inside the IP payload: never over a VLAN tag, which the switch has already read
+        int l3 = ipOffset(f, len);
+        if (l3 < 0 || start < l3 + ((f[l3] & 0xF0) == 0x40 ? 20 : 40) || at + 2 > len) {
           return -1;
         }
         int c = fold(sum(dst, start, len - start, 0));

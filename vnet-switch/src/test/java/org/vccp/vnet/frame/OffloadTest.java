@@ -255,6 +255,13 @@ class OffloadTest {
     assertThat(Offload.resolve(tags, tags.length, Offload.pack(1, 1, 1448, 190, 16), out))
         .as("a tower of VLAN tags")
         .isEqualTo(-1);
+    byte[] tagged = tcpSuperFrame(false, true, 100, 0x10);
+    assertThat(Offload.resolve(tagged, tagged.length, Offload.pack(1, 0, 0, 14, 0), out))
+        .as("a checksum written over the VLAN tag the switch has already classified")
+        .isEqualTo(-1);
+    assertThat(Offload.resolve(new byte[10], 10, word(f, 1), out))
+        .as("shorter than a header")
+        .isEqualTo(-1);
     byte[] runt = new byte[20];
     assertThat(Offload.resolve(runt, runt.length, Offload.pack(1, 0, 0, 2, 16), out))
         .as("checksum start inside the Ethernet header")

@@ -206,7 +206,7 @@ public final class PacketPort extends InterfacePort {
         int tag = s.vlanTag();
         int len = (int) got - HDR + (tag != 0 ? EthernetFrame.VLAN_TAG_BYTES : 0);
         if (got > capacity || len > maxFrameBytes) {
-          counters.increment(PortCounter.DROP_OVERSIZE);
+          counters.incrementShared(PortCounter.DROP_OVERSIZE); // the forwarder counts it too
           continue;
         }
         if (len < EthernetFrame.HEADER_BYTES) {

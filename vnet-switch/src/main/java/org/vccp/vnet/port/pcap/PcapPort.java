@@ -254,7 +254,7 @@ public final class PcapPort extends InterfacePort {
     }
     if (len < wireLen) {
       // fits the MTU, raised since the handle was opened: the capture loop reopens it
-      counters.increment(PortCounter.DROP_OVERSIZE);
+      counters.incrementShared(PortCounter.DROP_OVERSIZE); // the forwarder counts it too
       return false;
     }
     return true;
@@ -311,7 +311,7 @@ public final class PcapPort extends InterfacePort {
   /** A frame longer than the MTU allows (its wire length; the capture may hold less of it). */
   private void dropTooLong(int len) {
     PortCounter reason = len > maxFrameBytes ? PortCounter.DROP_OVERSIZE : PortCounter.DROP_GSO;
-    counters.increment(reason);
+    counters.incrementShared(reason); // the forwarder counts both too
     if (gsoWarned.compareAndSet(false, true)) {
       LOG.warn(
           "port {}: dropped a {}-byte frame from {}, longer than its MTU allows: offloads are"
