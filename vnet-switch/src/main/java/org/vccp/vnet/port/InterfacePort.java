@@ -7,7 +7,6 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.vccp.vnet.forwarding.SwitchCommand;
 import org.vccp.vnet.ring.FrameRing;
-import org.vccp.vnet.status.Counters;
 import org.vccp.vnet.status.PortCounter;
 
 /**
@@ -19,18 +18,9 @@ import org.vccp.vnet.status.PortCounter;
  * supply the {@link Sender} that injects one frame; the send lock keeps a closing subclass from
  * closing its handle under a send.
  */
-public abstract class InterfacePort implements Port {
+public abstract class InterfacePort extends AbstractPort {
   private static final Logger LOG = LoggerFactory.getLogger(InterfacePort.class);
   private static final int SEND_BATCH = 256;
-
-  protected final int id;
-  protected final PortSpec spec;
-  protected final FrameRing ring;
-  protected final EgressQueue egress;
-  protected final Counters counters = Counters.forPort();
-
-  /** Frames the interface refused or the closed port dropped, to report. Forwarder thread only. */
-  protected final UnsentFrames unsent = new UnsentFrames();
 
   /**
    * The forwarder sends under the read lock; whoever replaces or closes the interface handle holds
@@ -46,10 +36,7 @@ public abstract class InterfacePort implements Port {
   private volatile Runnable writableSignal;
 
   protected InterfacePort(int id, PortSpec spec, FrameRing ring, int egressQueueBytes) {
-    this.id = id;
-    this.spec = spec;
-    this.ring = ring;
-    this.egress = new EgressQueue(egressQueueBytes);
+    super(id, spec, ring, egressQueueBytes);
   }
 
   /** The interface this port is attached to. */
@@ -162,31 +149,6 @@ public abstract class InterfacePort implements Port {
     if (t != null) {
       LockSupport.unpark(t);
     }
-  }
-
-  @Override
-  public final int id() {
-    return id;
-  }
-
-  @Override
-  public final String name() {
-    return spec.name();
-  }
-
-  @Override
-  public final PortSpec spec() {
-    return spec;
-  }
-
-  @Override
-  public final Counters counters() {
-    return counters;
-  }
-
-  @Override
-  public final EgressQueue egress() {
-    return egress;
   }
 
   @Override

@@ -6,7 +6,6 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.vccp.vnet.ring.FrameRing;
-import org.vccp.vnet.status.Counters;
 import org.vccp.vnet.status.PortCounter;
 
 /**
@@ -15,19 +14,11 @@ import org.vccp.vnet.status.PortCounter;
  * lossless "writable" signal, and backpressure as {@code autoRead} on the current channel.
  * Subclasses say how to drain and which channel carries data now.
  */
-public abstract class SocketPort implements Port {
+public abstract class SocketPort extends AbstractPort {
   private static final Logger LOG = LoggerFactory.getLogger(SocketPort.class);
 
-  protected final int id;
-  protected final PortSpec spec;
   protected final EventLoop loop;
-  protected final FrameRing ring;
   protected final int maxFrameBytes;
-  protected final EgressQueue egress;
-  protected final Counters counters = Counters.forPort();
-
-  /** Frames given up on, to be reported to the recording. Event loop only. */
-  protected final UnsentFrames unsent = new UnsentFrames();
 
   private final AtomicBoolean drainScheduled = new AtomicBoolean();
   private final Runnable drainTask = this::runDrain;
@@ -36,12 +27,9 @@ public abstract class SocketPort implements Port {
 
   protected SocketPort(
       int id, PortSpec spec, PortIo io, FrameRing ring, int maxFrameBytes, int egressQueueBytes) {
-    this.id = id;
-    this.spec = spec;
+    super(id, spec, ring, egressQueueBytes);
     this.loop = io.nextLoop();
-    this.ring = ring;
     this.maxFrameBytes = maxFrameBytes;
-    this.egress = new EgressQueue(egressQueueBytes);
   }
 
   /** Binds (listen, datagram) or starts dialing (connect); throws {@link PortBindException}. */
@@ -166,30 +154,5 @@ public abstract class SocketPort implements Port {
             applyIngressState(ch);
           }
         });
-  }
-
-  @Override
-  public final int id() {
-    return id;
-  }
-
-  @Override
-  public final String name() {
-    return spec.name();
-  }
-
-  @Override
-  public final PortSpec spec() {
-    return spec;
-  }
-
-  @Override
-  public final Counters counters() {
-    return counters;
-  }
-
-  @Override
-  public final EgressQueue egress() {
-    return egress;
   }
 }
