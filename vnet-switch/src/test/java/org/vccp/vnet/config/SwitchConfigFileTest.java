@@ -77,7 +77,8 @@ class SwitchConfigFileTest {
           "g1,listen=unix:/tmp/g1.sock",
           "g2,connect=tcp:127.0.0.1:5555,lossless,vlan=10",
           "t,listen=unix:/tmp/t.sock,trunk=10:20:30,native=1",
-          "d,dgram=udp:127.0.0.1:6000,remote=udp:127.0.0.1:6001,queue=262144"
+          "d,dgram=udp:127.0.0.1:6000,remote=udp:127.0.0.1:6001,queue=262144",
+          "up,pcap=eth1,offload,trunk=10:20,native=1"
         }) {
       assertThat(PortSpec.parse(flag).toFlag()).isEqualTo(flag);
     }
@@ -98,5 +99,9 @@ class SwitchConfigFileTest {
         .hasMessageContaining("unknown setting 'colour'");
     assertThatThrownBy(() -> PortSpec.parse("bad name,listen=unix:/a"))
         .hasMessageContaining("port name");
+    assertThatThrownBy(() -> PortSpec.parse("g1,listen=unix:/a,offload"))
+        .hasMessageContaining("offload is for interfaces (pcap=IFNAME)");
+    assertThatThrownBy(() -> PortSpec.parse("up,pcap=eth1,offload=maybe"))
+        .hasMessageContaining("offload='maybe' must be on or off");
   }
 }
