@@ -243,35 +243,14 @@ public final class Forwarder implements EventHandler<FrameSlot> {
     slot.egressPorts[slot.egressCount++] = outId;
     LosslessOverflow overflow = overflows[outId];
     if (overflow != null && !overflow.isEmpty()) {
-      overflow.add(
-          slot.data,
-          slot.length,
-          strip,
-          insertTci,
-          currentSequence,
-          slot.ingressPortId,
-          slot.offload);
+      overflow.add(slot, strip, insertTci, currentSequence);
       pauseSender(outId, slot.ingressPortId);
       return;
     }
-    int queued = 0;
-    for (int attempt = 0; attempt < 2 && queued == 0; attempt++) {
-      if (attempt == 1) {
-        if (!out.sendsOnForwarder()) {
-          break;
-        }
-        out.egressReady(); // the batch outgrew the queue; empty it here, then retry once
-      }
-      queued =
-          offerTo(
-              out,
-              slot.data,
-              slot.length,
-              strip,
-              insertTci,
-              currentSequence,
-              slot.ingressPortId,
-              slot.offload);
+    int queued = offerSlot(out, slot, strip, insertTci);
+    if (queued == 0 && out.sendsOnForwarder()) {
+      out.egressReady(); // the batch outgrew the queue; empty it here, then retry once
+      queued = offerSlot(out, slot, strip, insertTci);
     }
     if (queued > 0) {
       markDirty(outId);
@@ -289,7 +268,17 @@ public final class Forwarder implements EventHandler<FrameSlot> {
       droppedAt(slot, outId, PortCounter.DROP_CONGESTION);
       return;
     }
-    overflow.add(
+    overflow.add(slot, strip, insertTci, currentSequence);
+    out.counters().increment(PortCounter.BACKPRESSURE);
+    pauseSender(outId, slot.ingressPortId);
+    markDirty(outId);
+    requestWritableSignal(outId);
+  }
+
+  /** {@link #offerTo} for the frame in {@code slot}, this batch's current one. */
+  private int offerSlot(Port out, FrameSlot slot, boolean strip, int insertTci) {
+    return offerTo(
+        out,
         slot.data,
         slot.length,
         strip,
@@ -297,10 +286,6 @@ public final class Forwarder implements EventHandler<FrameSlot> {
         currentSequence,
         slot.ingressPortId,
         slot.offload);
-    out.counters().increment(PortCounter.BACKPRESSURE);
-    pauseSender(outId, slot.ingressPortId);
-    markDirty(outId);
-    requestWritableSignal(outId);
   }
 
   /**
@@ -323,21 +308,15 @@ public final class Forwarder implements EventHandler<FrameSlot> {
     org.vccp.vnet.port.EgressQueue q = out.egress();
     if (offload == 0 || !Offload.owesWork(offload) || out.acceptsOffload()) {
       long passOn = out.acceptsOffload() ? offload : 0;
-      return q.offer(f, len, strip, insertTci, packetId, fromPort, passOn) ? 1 : 0;
+      return q.offer(f, 0, len, strip, insertTci, packetId, fromPort, passOn) ? 1 : 0;
     }
     int n = Offload.resolve(f, len, offload, segments);
     if (n < 0) {
       return -1;
     }
     byte[] b = segments.bytes();
-    int total = 0;
-    int largest = 0;
-    for (int i = 0; i < n; i++) {
-      total += segments.length(i);
-      largest = Math.max(largest, segments.length(i));
-    }
-    if (!q.hasRoomFor(n, total, largest)) {
-      return q.canEverHold(n, total, largest) ? 0 : -1;
+    if (!q.hasRoomFor(n, segments.totalBytes(), segments.largestBytes())) {
+      return q.canEverHold(n, segments.totalBytes(), segments.largestBytes()) ? 0 : -1;
     }
     for (int i = 0, at = 0; i < n; at += segments.length(i), i++) {
       if (!q.offer(b, at, segments.length(i), strip, insertTci, packetId, fromPort, 0L)) {
@@ -351,16 +330,7 @@ public final class Forwarder implements EventHandler<FrameSlot> {
   /** Whether a held frame owing work could be resolved for {@code out} and fit its queue. */
   private boolean releasable(Port out, byte[] frame, long offload) {
     int n = Offload.resolve(frame, frame.length, offload, segments);
-    if (n < 0) {
-      return false;
-    }
-    int total = 0;
-    int largest = 0;
-    for (int i = 0; i < n; i++) {
-      total += segments.length(i);
-      largest = Math.max(largest, segments.length(i));
-    }
-    return out.egress().canEverHold(n, total, largest);
+    return n >= 0 && out.egress().canEverHold(n, segments.totalBytes(), segments.largestBytes());
   }
 
   private static void droppedAt(FrameSlot slot, int portId, PortCounter reason) {
@@ -470,8 +440,7 @@ public final class Forwarder implements EventHandler<FrameSlot> {
       }
       if (!gsoDropped.isEmpty()) {
         // their egress events are in the recording: take them back, from off this thread
-        SwitchCommand.EgressUnsent report = gsoDropped.takeCommand(id, PortCounter.DROP_GSO);
-        java.util.concurrent.ForkJoinPool.commonPool().execute(() -> commandSink.accept(report));
+        publishLater(gsoDropped.takeCommand(id, PortCounter.DROP_GSO));
       }
       if (!overflow.isEmpty()) {
         requestWritableSignal(id);
@@ -582,8 +551,14 @@ public final class Forwarder implements EventHandler<FrameSlot> {
       return;
     }
     ports[id].counters().addShared(PortCounter.DROP_NO_PORT, lost.size());
-    SwitchCommand.EgressUnsent report = lost.takeCommand(id, PortCounter.DROP_NO_PORT);
-    java.util.concurrent.ForkJoinPool.commonPool().execute(() -> commandSink.accept(report));
+    publishLater(lost.takeCommand(id, PortCounter.DROP_NO_PORT));
+  }
+
+  /**
+   * Publishes a command into the ring from a pool thread: never from the forwarder, its consumer.
+   */
+  private void publishLater(SwitchCommand command) {
+    java.util.concurrent.ForkJoinPool.commonPool().execute(() -> commandSink.accept(command));
   }
 
   /** The id of the live port named {@code name}, or -1. */
@@ -662,23 +637,17 @@ public final class Forwarder implements EventHandler<FrameSlot> {
       return frames.size();
     }
 
-    void add(
-        byte[] frame,
-        int length,
-        boolean strip,
-        int insertTci,
-        long packetId,
-        int fromPort,
-        long offload) {
+    /** Keeps a copy of the frame in {@code slot}, to queue with these edits later. */
+    void add(FrameSlot slot, boolean strip, int insertTci, long packetId) {
       frames.add(
           new Pending(
-              java.util.Arrays.copyOf(frame, length),
-              length,
+              java.util.Arrays.copyOf(slot.data, slot.length),
+              slot.length,
               strip,
               insertTci,
               packetId,
-              fromPort,
-              offload));
+              slot.ingressPortId,
+              slot.offload));
     }
 
     boolean addPausedSender(int id) {

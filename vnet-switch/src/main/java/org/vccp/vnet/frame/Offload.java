@@ -115,7 +115,7 @@ public final class Offload {
    * headers), or {@code csum_start + csum_offset + 2} when the frame is no TCP/UDP super-frame;
    * capped at {@code len}.
    */
-  public static int headerBytes(byte[] f, int off, int len, long w) {
+  private static int headerBytes(byte[] f, int off, int len, long w) {
     int l4 = csumStart(w);
     int gso = gsoType(w) & ~GSO_ECN;
     int h;
@@ -144,7 +144,7 @@ public final class Offload {
     }
     int gso = gsoType(w) & ~GSO_ECN;
     if (gso == GSO_NONE) {
-      byte[] dst = out.reserve(len, 1);
+      byte[] dst = out.reserve(len, 1, len);
       System.arraycopy(f, 0, dst, 0, len);
       out.lengths[0] = len;
       if ((flags(w) & FLAG_NEEDS_CSUM) != 0) {
@@ -194,7 +194,7 @@ public final class Offload {
     if (n > MAX_SEGMENTS) {
       return -1;
     }
-    byte[] dst = out.reserve(len + (n - 1) * hdr, n);
+    byte[] dst = out.reserve(len + (n - 1) * hdr, n, hdr + Math.min(mss, payload));
     long pseudoAddrs = v4 ? sum(f, l3 + 12, 8, 0) : sum(f, l3 + 8, 32, 0);
     int proto = tcp ? 6 : 17;
     int ipId = v4 ? be16(f, l3 + 4) : 0;
@@ -314,8 +314,13 @@ public final class Offload {
   public static final class Segments {
     byte[] bytes = new byte[0];
     int[] lengths = new int[1];
+    private int total;
+    private int largest;
 
-    byte[] reserve(int totalBytes, int count) {
+    /** Makes room for {@code count} frames of {@code totalBytes}, the longest {@code largest}. */
+    byte[] reserve(int totalBytes, int count, int largestBytes) {
+      total = totalBytes;
+      largest = largestBytes;
       if (bytes.length < totalBytes) {
         bytes = new byte[Math.max(totalBytes, 2 * bytes.length)];
       }
@@ -327,6 +332,16 @@ public final class Offload {
 
     public byte[] bytes() {
       return bytes;
+    }
+
+    /** Bytes of all the frames the last {@link #resolve} made. */
+    public int totalBytes() {
+      return total;
+    }
+
+    /** Bytes of the longest frame the last {@link #resolve} made. */
+    public int largestBytes() {
+      return largest;
     }
 
     /** Length of frame {@code i}; frame {@code i} starts where frame {@code i - 1} ends. */

@@ -111,26 +111,15 @@ public final class EgressQueue {
    */
   public boolean offer(
       byte[] frame, int length, boolean stripTag, int insertTci, long packetId, int fromPort) {
-    return offer(frame, length, stripTag, insertTci, packetId, fromPort, 0L);
+    return offer(frame, 0, length, stripTag, insertTci, packetId, fromPort, 0L);
   }
 
   /**
-   * Same as {@link #offer(byte[], int, boolean, int, long, int)} for a frame that still owes the
-   * work {@code offload} ({@link org.vccp.vnet.frame.Offload}; 0: none); the queue moves its
-   * checksum start with the tag it adds or removes.
+   * Same as {@link #offer(byte[], int, boolean, int, long, int)} for a frame at {@code
+   * frame[offset]} that may still owe the work {@code offload} ({@link
+   * org.vccp.vnet.frame.Offload}; 0: none); the queue moves its checksum start with the tag it adds
+   * or removes.
    */
-  public boolean offer(
-      byte[] frame,
-      int length,
-      boolean stripTag,
-      int insertTci,
-      long packetId,
-      int fromPort,
-      long offload) {
-    return offer(frame, 0, length, stripTag, insertTci, packetId, fromPort, offload);
-  }
-
-  /** Same as the other {@code offer}s for a frame at {@code frame[offset]}. */
   public boolean offer(
       byte[] frame,
       int offset,

@@ -1,5 +1,7 @@
 package org.vccp.vnet.port;
 
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
 import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
@@ -42,6 +44,71 @@ public abstract class InterfacePort extends AbstractPort {
   /** The interface this port is attached to. */
   public String device() {
     return spec.device();
+  }
+
+  /**
+   * The ingress thread's staging area: frames copied out of the interface back to back, then moved
+   * into the ring in one claim and counted.
+   */
+  protected final class IngressBatch {
+    /** The frames' bytes; a frame is copied at {@link #used()}. */
+    public final byte[] data;
+
+    private final ByteBuf buf;
+    private final int[] indexes;
+    private final int[] lengths;
+    private final long[] offloads;
+    private int count;
+    private int used;
+    private long bytes;
+
+    /**
+     * @param withOffloads whether frames carry offload words ({@link #add}'s {@code offload})
+     */
+    public IngressBatch(int dataBytes, int maxFrames, boolean withOffloads) {
+      data = new byte[dataBytes];
+      buf = Unpooled.wrappedBuffer(data);
+      indexes = new int[maxFrames];
+      lengths = new int[maxFrames];
+      offloads = withOffloads ? new long[maxFrames] : null;
+    }
+
+    /** Where the next frame (or what precedes it) is copied. */
+    public int used() {
+      return used;
+    }
+
+    /** Whether {@code bytes} more fit after {@link #used()}. */
+    public boolean hasRoom(long bytes) {
+      return used + bytes <= data.length;
+    }
+
+    /**
+     * Takes the frame of {@code length} bytes copied at {@link #used()} + {@code skip} (bytes
+     * before it, such as a virtio-net header, are not part of it).
+     */
+    public void add(int skip, int length, long offload) {
+      indexes[count] = used + skip;
+      lengths[count] = length;
+      if (offloads != null) {
+        offloads[count] = offload;
+      }
+      count++;
+      used += skip + length;
+      bytes += length;
+    }
+
+    /** Counts and publishes the frames taken, if any, and empties the batch. */
+    public void publish() {
+      if (count > 0) {
+        counters.add(PortCounter.RX_FRAMES, count);
+        counters.add(PortCounter.RX_BYTES, bytes);
+        ring.publishFrames(id, buf, indexes, lengths, offloads, count);
+      }
+      count = 0;
+      used = 0;
+      bytes = 0;
+    }
   }
 
   /** The handler that injects each queued frame. Forwarder thread only. */

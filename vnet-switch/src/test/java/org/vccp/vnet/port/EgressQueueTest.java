@@ -142,7 +142,8 @@ class EgressQueueTest {
               ? Frames.tagged(1, 2, 10, 0, 704 + round % 300, round)
               : Frames.frame(1, 2, 700 + round % 300, round);
       long offload = kind == 0 ? 0 : kind == 3 ? org.vccp.vnet.frame.Offload.shifted(w, 4) : w;
-      assertThat(q.offer(f, f.length, kind == 3, kind == 2 ? 10 : -1, round, 0, offload)).isTrue();
+      assertThat(q.offer(f, 0, f.length, kind == 3, kind == 2 ? 10 : -1, round, 0, offload))
+          .isTrue();
       q.drain(
           new EgressQueue.FrameHandler() {
             @Override

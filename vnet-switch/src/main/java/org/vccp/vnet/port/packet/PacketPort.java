@@ -1,8 +1,6 @@
 package org.vccp.vnet.port.packet;
 
 import com.sun.jna.Memory;
-import io.netty.buffer.ByteBuf;
-import io.netty.buffer.Unpooled;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -121,18 +119,13 @@ public final class PacketPort extends InterfacePort {
     return true;
   }
 
-  /** The receive thread's staging area: frames copied out of the socket, then into the ring. */
-  private final class Batch {
-    final Memory rx = new Memory(HDR + (long) FrameRing.MAX_FRAME_BYTES + 1);
-    final byte[] bytes = new byte[Math.max(256 * 1024, 2 * (HDR + FrameRing.MAX_FRAME_BYTES + 4))];
-    final ByteBuf buf = Unpooled.wrappedBuffer(bytes);
-    final int[] indexes = new int[RECEIVE_BATCH];
-    final int[] lengths = new int[RECEIVE_BATCH];
-    final long[] offloads = new long[RECEIVE_BATCH];
-  }
+  /** Native memory one frame is received into, with its virtio-net header. Receive thread only. */
+  private final Memory rx = new Memory(HDR + (long) FrameRing.MAX_FRAME_BYTES + 1);
 
   private void receiveLoop() {
-    Batch b = new Batch();
+    IngressBatch b =
+        new IngressBatch(
+            Math.max(256 * 1024, 2 * (HDR + FrameRing.MAX_FRAME_BYTES + 4)), RECEIVE_BATCH, true);
     long nextStatsNs = System.nanoTime();
     boolean reported = false;
     while (running) {
@@ -185,17 +178,14 @@ public final class PacketPort extends InterfacePort {
    *
    * @return 0 after at least one read, else the errno of the read that found nothing
    */
-  private int readBatch(Batch b) {
+  private int readBatch(IngressBatch b) {
     PacketSocket s = socket;
-    int n = 0;
     int reads = 0;
-    int used = 0;
-    long bytes = 0;
     int error = 0;
-    long capacity = b.rx.size();
+    long capacity = rx.size();
     try {
-      while (reads < RECEIVE_BATCH && used + capacity + 4 <= b.bytes.length) {
-        long got = s.receive(b.rx, capacity, reads == 0);
+      while (reads < RECEIVE_BATCH && b.hasRoom(capacity + EthernetFrame.VLAN_TAG_BYTES)) {
+        long got = s.receive(rx, capacity, reads == 0);
         if (got < 0) {
           if (reads == 0) {
             error = PacketSocket.errno();
@@ -203,46 +193,45 @@ public final class PacketPort extends InterfacePort {
           break;
         }
         reads++;
-        int tag = s.vlanTag();
-        int len = (int) got - HDR + (tag != 0 ? EthernetFrame.VLAN_TAG_BYTES : 0);
-        if (got > capacity || len > maxFrameBytes) {
-          counters.incrementShared(PortCounter.DROP_OVERSIZE); // the forwarder counts it too
-          continue;
-        }
-        if (len < EthernetFrame.HEADER_BYTES) {
-          counters.increment(PortCounter.DROP_RUNT);
-          continue;
-        }
-        long offload;
-        if (tag == 0) {
-          b.rx.read(0, b.bytes, used, (int) got);
-          offload = Offload.fromVirtioHeader(b.bytes, used);
-        } else {
-          // put back the tag the kernel took off: MACs, tag, then the rest
-          int macs = HDR + 12;
-          b.rx.read(0, b.bytes, used, macs);
-          b.bytes[used + macs] = (byte) (tag >>> 24);
-          b.bytes[used + macs + 1] = (byte) (tag >>> 16);
-          b.bytes[used + macs + 2] = (byte) (tag >>> 8);
-          b.bytes[used + macs + 3] = (byte) tag;
-          b.rx.read(macs, b.bytes, used + macs + 4, (int) got - macs);
-          offload = Offload.shifted(Offload.fromVirtioHeader(b.bytes, used), 4);
-        }
-        b.offloads[n] = offload;
-        b.indexes[n] = used + HDR;
-        b.lengths[n] = len;
-        used += HDR + len;
-        bytes += len;
-        n++;
+        take(b, got, capacity, s.vlanTag());
       }
     } finally {
-      if (n > 0) {
-        counters.add(PortCounter.RX_FRAMES, n);
-        counters.add(PortCounter.RX_BYTES, bytes);
-        ring.publishFrames(id, b.buf, b.indexes, b.lengths, b.offloads, n);
-      }
+      b.publish(); // frames read before an error are forwarded, not lost
     }
     return error;
+  }
+
+  /**
+   * Copies the frame just received ({@code got} bytes with its virtio-net header) into the batch,
+   * putting back the VLAN tag the kernel took off, or counts why not.
+   */
+  private void take(IngressBatch b, long got, long capacity, int tag) {
+    int len = (int) got - HDR + (tag != 0 ? EthernetFrame.VLAN_TAG_BYTES : 0);
+    if (got > capacity || len > maxFrameBytes) {
+      counters.incrementShared(PortCounter.DROP_OVERSIZE); // the forwarder counts it too
+      return;
+    }
+    if (len < EthernetFrame.HEADER_BYTES) {
+      counters.increment(PortCounter.DROP_RUNT);
+      return;
+    }
+    int at = b.used();
+    long offload;
+    if (tag == 0) {
+      rx.read(0, b.data, at, (int) got);
+      offload = Offload.fromVirtioHeader(b.data, at);
+    } else {
+      // put back the tag the kernel took off: MACs, tag, then the rest
+      int macs = HDR + 12;
+      rx.read(0, b.data, at, macs);
+      b.data[at + macs] = (byte) (tag >>> 24);
+      b.data[at + macs + 1] = (byte) (tag >>> 16);
+      b.data[at + macs + 2] = (byte) (tag >>> 8);
+      b.data[at + macs + 3] = (byte) tag;
+      rx.read(macs, b.data, at + macs + 4, (int) got - macs);
+      offload = Offload.shifted(Offload.fromVirtioHeader(b.data, at), 4);
+    }
+    b.add(HDR, len, offload);
   }
 
   @Override

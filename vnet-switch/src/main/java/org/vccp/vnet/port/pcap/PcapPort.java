@@ -1,7 +1,5 @@
 package org.vccp.vnet.port.pcap;
 
-import io.netty.buffer.ByteBuf;
-import io.netty.buffer.Unpooled;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -260,48 +258,26 @@ public final class PcapPort extends InterfacePort {
     return true;
   }
 
-  /** The capture thread's staging area for {@link #readBatch}: frames copied out of libpcap. */
-  private final class Batch {
-    final byte[] bytes = new byte[Math.max(256 * 1024, 2 * FrameRing.MAX_FRAME_BYTES)];
-    final ByteBuf buf = Unpooled.wrappedBuffer(bytes);
-    final int[] indexes = new int[CAPTURE_BATCH];
-    final int[] lengths = new int[CAPTURE_BATCH];
-  }
-
   /**
    * Capture thread, fast path: moves the frames that are ready (up to {@link #CAPTURE_BATCH}) into
    * the ring in one claim, or waits up to {@link #POLL_MS} for one.
    */
-  private void readBatch(PcapFastPath.Reader reader, Batch b) throws PcapNativeException {
-    int n = 0;
+  private void readBatch(PcapFastPath.Reader reader, IngressBatch b) throws PcapNativeException {
     int reads = 0;
-    int used = 0;
-    long bytes = 0;
     try {
       // bounded by reads, not by frames kept: a flood of refused frames must not keep the
       // capture thread from checking whether to stop, pause or reopen
-      while (reads < CAPTURE_BATCH
-          && used + FrameRing.MAX_FRAME_BYTES <= b.bytes.length
-          && reader.next()) {
+      while (reads < CAPTURE_BATCH && b.hasRoom(FrameRing.MAX_FRAME_BYTES) && reader.next()) {
         reads++;
         int len = reader.capturedLength();
         if (!admit(len, reader.wireLength())) {
           continue;
         }
-        reader.copyTo(b.bytes, used);
-        b.indexes[n] = used;
-        b.lengths[n] = len;
-        used += len;
-        bytes += len;
-        n++;
+        reader.copyTo(b.data, b.used());
+        b.add(0, len, 0L);
       }
     } finally {
-      // frames read before a read error are forwarded, not lost
-      if (n > 0) {
-        counters.add(PortCounter.RX_FRAMES, n);
-        counters.add(PortCounter.RX_BYTES, bytes);
-        ring.publishFrames(id, b.buf, b.indexes, b.lengths, n);
-      }
+      b.publish(); // frames read before a read error are forwarded, not lost
     }
     if (reads == 0) {
       reader.await(POLL_MS);
@@ -330,7 +306,11 @@ public final class PcapPort extends InterfacePort {
   private void captureLoop() {
     boolean reported = false;
     long nextStatsNs = System.nanoTime();
-    Batch batch = pcap != null ? new Batch() : null;
+    IngressBatch batch =
+        pcap != null
+            ? new IngressBatch(
+                Math.max(256 * 1024, 2 * FrameRing.MAX_FRAME_BYTES), CAPTURE_BATCH, false)
+            : null;
     PcapFastPath.Reader reader = null;
     while (running) {
       if (ingressPaused) {
