@@ -5,7 +5,8 @@
 #   received packets/s), ping RTT (avg and p99 of 500 pings, 10 ms apart).
 # Offloads: the bridge is measured with the veths' defaults (offloads on) and with tx/tso/gso off;
 # vccp with libpcap ports (pcap=IF, which need offloads off) and with packet-socket ports
-# (pcap=IF,offload) with the veths' offloads on, as the bridge's first row.
+# (pcap=IF,offload) with the veths' offloads on, as the bridge's first row, at the default
+# scheduling priority and at --nice -10.
 # Usage (root): perf/scripts/bridge-vs-pcap.sh [seconds per iperf3 run, default 10]
 # Creates only vt<random>* namespaces/links and a bridge of that name; deletes them on exit.
 set -euo pipefail
@@ -104,4 +105,15 @@ java ${SWITCH_JVM_OPTS:-} -jar "$VCCP_JAR" switch --control "$DIR/ctl.sock" \
 SW=$!
 for i in $(seq 1 300); do [ -S "$DIR/ctl.sock" ] && break; sleep 0.1; done
 offloads on; row "vccp switch, pcap=IF,offload, offloads on"
+java -jar "$VCCP_JAR" ctl --socket "$DIR/ctl.sock" stats | grep '^port' | sed 's/^/# /'
+kill "$SW"; wait "$SW" 2> /dev/null || true; SW=; rm -f "$DIR/ctl.sock"
+
+# the same at a higher scheduling priority than the iperf3 processes (ovs-ctl starts ovs-vswitchd
+# at nice -10): the bridge forwards in softirq context, ahead of every process
+java ${SWITCH_JVM_OPTS:-} -jar "$VCCP_JAR" switch --nice -10 --control "$DIR/ctl.sock" \
+  --port "pa,pcap=$HA,offload" --port "pb,pcap=$HB,offload" ${SWITCH_ARGS:-} \
+  > "$DIR/switch-nice.log" 2>&1 &
+SW=$!
+for i in $(seq 1 300); do [ -S "$DIR/ctl.sock" ] && break; sleep 0.1; done
+offloads on; row "vccp switch, pcap=IF,offload, --nice -10"
 java -jar "$VCCP_JAR" ctl --socket "$DIR/ctl.sock" stats | grep '^port' | sed 's/^/# /'

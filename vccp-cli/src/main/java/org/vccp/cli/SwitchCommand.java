@@ -106,6 +106,24 @@ final class SwitchCommand implements java.util.concurrent.Callable<Integer> {
   String waitStrategy;
 
   @Option(
+      names = "--forward-on-ingress",
+      arity = "1",
+      paramLabel = "true|false",
+      description =
+          "Forward on the thread that read the frame when the ring is idle, instead of waking the"
+              + " forwarder thread (default: true).")
+  Boolean forwardOnIngress;
+
+  @Option(
+      names = "--nice",
+      paramLabel = "N",
+      description =
+          "Scheduling priority (nice value, -20..19) of every switch thread; e.g. -10, as ovs-ctl"
+              + " runs ovs-vswitchd, to keep up with busy guests. Below 0 needs root or"
+              + " CAP_SYS_NICE. Default: unchanged.")
+  Integer nice;
+
+  @Option(
       names = "--record",
       paramLabel = "DIR",
       description = "Record every frame event as pcapng into DIR (see docs/recording-format.md).")
@@ -202,9 +220,26 @@ final class SwitchCommand implements java.util.concurrent.Callable<Integer> {
     if (waitStrategy != null) {
       ctx.waitStrategy = WaitStrategyName.valueOf(waitStrategy.toUpperCase().replace('-', '_'));
     }
+    if (forwardOnIngress != null) {
+      ctx.forwardOnIngress = forwardOnIngress;
+    }
+    if (nice != null) {
+      ctx.nice = nice;
+    }
     ctx.validate();
     if (verbose) {
       System.out.print(ctx.describe());
+    }
+    if (ctx.nice != null) {
+      try {
+        org.vccp.vnet.control.ProcessPriority.setNice(ctx.nice);
+      } catch (java.io.IOException e) {
+        System.err.println(
+            "vccp switch: "
+                + e.getMessage()
+                + "; a nice value below 0 needs root or CAP_SYS_NICE (or leave out --nice)");
+        return 1;
+      }
     }
     SwitchDaemon daemon;
     try {

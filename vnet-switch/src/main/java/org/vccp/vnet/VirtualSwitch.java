@@ -76,6 +76,7 @@ public final class VirtualSwitch implements AutoCloseable {
             ctx.inlineFrameBytes,
             ctx.maxPorts,
             ctx.waitStrategy,
+            ctx.forwardOnIngress,
             forwarder,
             recorder);
     ringRef[0] = ring;

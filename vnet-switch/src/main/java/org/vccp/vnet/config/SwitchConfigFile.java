@@ -46,6 +46,8 @@ public final class SwitchConfigFile {
           "redial-ms",
           "waiting-peer-ms",
           "wait-strategy",
+          "forward-on-ingress",
+          "nice",
           "control",
           "metrics-port",
           "name",
@@ -57,6 +59,23 @@ public final class SwitchConfigFile {
           "macs");
 
   private SwitchConfigFile() {}
+
+  private static boolean bool(JsonNode v, String key) {
+    if (v.isBoolean()) {
+      return v.asBoolean();
+    }
+    if (v.isTextual() && (v.asText().equals("true") || v.asText().equals("false"))) {
+      return Boolean.parseBoolean(v.asText());
+    }
+    throw new IllegalArgumentException(key + " must be true or false, got " + v);
+  }
+
+  private static int integer(JsonNode v, String key) {
+    if (!v.isInt()) {
+      throw new IllegalArgumentException(key + " must be a whole number, got " + v);
+    }
+    return v.asInt();
+  }
 
   /**
    * Applies the file's settings onto {@code ctx}.
@@ -96,6 +115,8 @@ public final class SwitchConfigFile {
           case "wait-strategy" ->
               ctx.waitStrategy =
                   WaitStrategyName.valueOf(v.asText().toUpperCase().replace('-', '_'));
+          case "forward-on-ingress" -> ctx.forwardOnIngress = bool(v, key);
+          case "nice" -> ctx.nice = integer(v, key);
           case "control" -> ctx.controlSocket = Path.of(v.asText());
           case "metrics-port" -> ctx.metricsPort = v.asInt();
           case "name" -> ctx.name = v.asText();

@@ -34,6 +34,20 @@ public final class SwitchContext {
   public long waitingPeerMs = 30_000;
 
   public WaitStrategyName waitStrategy = WaitStrategyName.PHASED;
+
+  /**
+   * Whether an ingress thread that finds the ring idle forwards its frames itself instead of waking
+   * the forwarder thread (run to completion, as the kernel's bridge and QEMU's hub do).
+   */
+  public boolean forwardOnIngress = true;
+
+  /**
+   * Scheduling priority (nice value) of the switch's threads, -20..19; null leaves it alone. Below
+   * 0 (ovs-ctl starts ovs-vswitchd at -10) the switch keeps up with the guests it serves instead of
+   * sharing the CPU with them equally; that needs root or CAP_SYS_NICE.
+   */
+  public Integer nice;
+
   public Path controlSocket;
 
   /** Memory per port for held frames before they spill to {@link #holdSpillDir}. */
@@ -85,6 +99,7 @@ public final class SwitchContext {
         macTableCapacity >= 16, "mac-table-capacity must be at least 16, got " + macTableCapacity);
     require(ioThreads >= 1 && ioThreads <= 64, "io-threads must be 1..64, got " + ioThreads);
     require(redialMs >= 10, "redial-ms must be at least 10, got " + redialMs);
+    require(nice == null || (nice >= -20 && nice <= 19), "nice must be -20..19, got " + nice);
     require(waitingPeerMs >= 10, "waiting-peer-ms must be at least 10, got " + waitingPeerMs);
     require(
         metricsPort >= 0 && metricsPort <= 65535,
@@ -137,6 +152,8 @@ public final class SwitchContext {
     sb.append("redial-ms=").append(redialMs).append('\n');
     sb.append("waiting-peer-ms=").append(waitingPeerMs).append('\n');
     sb.append("wait-strategy=").append(waitStrategy.name().toLowerCase()).append('\n');
+    sb.append("forward-on-ingress=").append(forwardOnIngress).append('\n');
+    sb.append("nice=").append(nice == null ? "(unchanged)" : nice).append('\n');
     sb.append("control=").append(controlSocket == null ? "(none)" : controlSocket).append('\n');
     sb.append("name=").append(name).append('\n');
     sb.append("record=").append(recordDir == null ? "(off)" : recordDir).append('\n');

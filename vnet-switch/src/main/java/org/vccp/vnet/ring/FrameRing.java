@@ -33,6 +33,9 @@ public final class FrameRing implements AutoCloseable {
   private volatile boolean stampIngress;
   private final com.lmax.disruptor.WaitStrategy waitStrategy;
 
+  /** The forwarder, when ingress threads may run it themselves; else null. */
+  private final ForwardingProcessor inline;
+
   /** Where each {@link TrailingProcessor} learns which slots are commands. */
   private final java.util.List<java.util.Set<Long>> commandLogs =
       new java.util.concurrent.CopyOnWriteArrayList<>();
@@ -42,12 +45,27 @@ public final class FrameRing implements AutoCloseable {
    * @param inlineBytes bytes preallocated per slot
    * @param maxPorts the most egress ports one frame can have
    */
+  @SafeVarargs
+  public FrameRing(
+      int slots,
+      int inlineBytes,
+      int maxPorts,
+      WaitStrategyName waitStrategy,
+      EventHandler<FrameSlot>... consumersInOrder) {
+    this(slots, inlineBytes, maxPorts, waitStrategy, false, consumersInOrder);
+  }
+
+  /**
+   * @param inlineForwarding whether an ingress thread that publishes into an idle ring forwards its
+   *     frames itself ({@link ForwardingProcessor}) instead of waking the forwarder thread
+   */
   @SuppressWarnings("unchecked")
   public FrameRing(
       int slots,
       int inlineBytes,
       int maxPorts,
       WaitStrategyName waitStrategy,
+      boolean inlineForwarding,
       EventHandler<FrameSlot>... consumersInOrder) {
     int[] started = {0};
     ThreadFactory threads =
@@ -61,14 +79,29 @@ public final class FrameRing implements AutoCloseable {
           return t;
         };
     this.waitStrategy = waitStrategy.create();
+    InlineWait inlineWait = inlineForwarding ? new InlineWait(this.waitStrategy) : null;
     this.disruptor =
         new Disruptor<>(
             () -> new FrameSlot(inlineBytes, maxPorts),
             slots,
             threads,
             ProducerType.MULTI,
-            this.waitStrategy);
-    var group = disruptor.handleEventsWith(consumersInOrder[0]);
+            inlineWait != null ? inlineWait : this.waitStrategy);
+    this.ring = disruptor.getRingBuffer();
+    if (inlineWait != null) {
+      inline =
+          new ForwardingProcessor(
+              ring, inlineWait, consumersInOrder[0], new LoggingExceptionHandler());
+      if (Boolean.getBoolean("vccp.inlineSleep") && this.waitStrategy instanceof PhasedWait p) {
+        p.sleepAtOnce(true);
+      }
+    } else {
+      inline = null;
+    }
+    var group =
+        inline != null
+            ? disruptor.handleEventsWith(inline)
+            : disruptor.handleEventsWith(consumersInOrder[0]);
     for (int i = 1; i < consumersInOrder.length; i++) {
       EventHandler<FrameSlot> trailing = consumersInOrder[i];
       EventProcessorFactory<FrameSlot> behind =
@@ -90,7 +123,6 @@ public final class FrameRing implements AutoCloseable {
       group = group.then(behind);
     }
     disruptor.setDefaultExceptionHandler(new LoggingExceptionHandler());
-    this.ring = disruptor.getRingBuffer();
   }
 
   public void start() {
@@ -255,7 +287,16 @@ public final class FrameRing implements AutoCloseable {
       slot.command = null;
       slot.length = 0;
     }
-    ring.publish(lo, hi);
+    if (inline == null || !inline.tryEnter(lo)) {
+      ring.publish(lo, hi);
+      return;
+    }
+    try {
+      ring.publish(lo, hi); // signals nobody: this thread forwards them
+      inline.forwardPublished();
+    } finally {
+      inline.leave();
+    }
   }
 
   /** Sets a claimed slot's header and returns its buffer, able to hold {@code length} bytes. */

@@ -64,6 +64,27 @@ class SwitchConfigFileTest {
   }
 
   @Test
+  void forwardOnIngressAndNiceAreReadAndCheckedByType() throws Exception {
+    SwitchContext defaults = new SwitchContext().validate();
+    assertThat(defaults.forwardOnIngress).isTrue();
+    assertThat(defaults.nice).isNull();
+    SwitchContext ctx =
+        SwitchConfigFile.read(write("forward-on-ingress: false\nnice: -10\n"), new SwitchContext())
+            .validate();
+    assertThat(ctx.forwardOnIngress).isFalse();
+    assertThat(ctx.nice).isEqualTo(-10);
+    assertThat(ctx.describe()).contains("forward-on-ingress=false").contains("nice=-10");
+    assertThatThrownBy(
+            () -> SwitchConfigFile.read(write("forward-on-ingress: maybe\n"), new SwitchContext()))
+        .hasMessageContaining("forward-on-ingress must be true or false, got \"maybe\"");
+    assertThatThrownBy(() -> SwitchConfigFile.read(write("nice: high\n"), new SwitchContext()))
+        .hasMessageContaining("nice must be a whole number");
+    assertThatThrownBy(
+            () -> SwitchConfigFile.read(write("nice: -21\n"), new SwitchContext()).validate())
+        .hasMessageContaining("nice must be -20..19, got -21");
+  }
+
+  @Test
   void validationNamesTheConstraint() {
     SwitchContext ctx = new SwitchContext();
     ctx.ringSlots = 1000;

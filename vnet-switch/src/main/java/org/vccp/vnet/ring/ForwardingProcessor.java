@@ -1,0 +1,187 @@
+package org.vccp.vnet.ring;
+
+import com.lmax.disruptor.AlertException;
+import com.lmax.disruptor.EventHandler;
+import com.lmax.disruptor.EventProcessor;
+import com.lmax.disruptor.ExceptionHandler;
+import com.lmax.disruptor.RingBuffer;
+import com.lmax.disruptor.Sequence;
+import com.lmax.disruptor.SequenceBarrier;
+import com.lmax.disruptor.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * Runs the ring's first consumer (the forwarder) on its own thread, and also, when the ring is
+ * idle, on the ingress thread that has just published: run to completion.
+ *
+ * <p>A frame handed from an ingress thread to a sleeping forwarder thread pays a wake-up (a futex
+ * and a context switch, 20–100 µs at the tail on two vCPUs) before it is even looked at; QEMU's hub
+ * and the kernel's bridge forward on the thread that read the frame. So an ingress thread that
+ * publishes while every earlier slot has been forwarded takes the forwarder's <em>role</em> (a lock
+ * that makes whoever holds it the only one running the forwarder) and forwards its own frames at
+ * once, without signalling the forwarder thread. Under load the ring has a backlog, ingress threads
+ * publish and signal as before, and the forwarder thread works through it in batches: a pipeline
+ * across cores. Slots are still forwarded one at a time in ring order, whichever thread does it, so
+ * the order every other part relies on (hold, commands, the recorder trailing this sequence) is the
+ * same.
+ *
+ * <p>The rule that keeps a slot from being forgotten: a producer that holds the role forwards every
+ * slot published before it lets go, and one that does not hold it signals the forwarder thread (the
+ * wait strategy's signal, which {@link InlineWait} skips only for the role's holder). After letting
+ * go, a holder signals if anything was published meanwhile.
+ */
+final class ForwardingProcessor implements EventProcessor {
+  private static final int IDLE = 0;
+  private static final int HALTED = 1;
+  private static final int RUNNING = 2;
+
+  private final RingBuffer<FrameSlot> ring;
+  private final SequenceBarrier barrier;
+  private final SequenceBarrier inlineBarrier;
+  private final EventHandler<FrameSlot> handler;
+  private final ExceptionHandler<FrameSlot> exceptions;
+  private final InlineWait wait;
+  private final Sequence sequence = new Sequence(-1);
+  private final AtomicInteger running = new AtomicInteger(IDLE);
+  private final ReentrantLock role;
+
+  ForwardingProcessor(
+      RingBuffer<FrameSlot> ring,
+      InlineWait wait,
+      EventHandler<FrameSlot> handler,
+      ExceptionHandler<FrameSlot> exceptions) {
+    this.ring = ring;
+    this.wait = wait;
+    this.role = wait.role();
+    this.barrier = ring.newBarrier();
+    this.inlineBarrier = ring.newBarrier();
+    this.handler = handler;
+    this.exceptions = exceptions;
+  }
+
+  @Override
+  public Sequence getSequence() {
+    return sequence;
+  }
+
+  @Override
+  public void halt() {
+    running.set(HALTED);
+    barrier.alert();
+  }
+
+  @Override
+  public boolean isRunning() {
+    return running.get() != IDLE;
+  }
+
+  @Override
+  public void run() {
+    int was = running.compareAndExchange(IDLE, RUNNING);
+    if (was == RUNNING) {
+      throw new IllegalStateException("the forwarder is already running");
+    }
+    barrier.clearAlert();
+    handler.onStart();
+    try {
+      if (was == IDLE && running.get() == RUNNING) {
+        loop();
+      }
+    } finally {
+      handler.onShutdown();
+      running.set(IDLE);
+    }
+  }
+
+  private void loop() {
+    while (running.get() == RUNNING) {
+      long next = sequence.get() + 1;
+      long available;
+      try {
+        available = barrier.waitFor(next);
+      } catch (AlertException e) {
+        if (running.get() != RUNNING) {
+          return;
+        }
+        continue;
+      } catch (TimeoutException e) {
+        continue;
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return;
+      }
+      if (available < next) {
+        continue; // claimed, not yet published
+      }
+      if (role.tryLock()) {
+        try {
+          forwardUpTo(available);
+        } finally {
+          role.unlock();
+        }
+      } else {
+        // an ingress thread is forwarding; it lets go within one batch. Queuing on the lock
+        // instead would make its unlock a futex wake-up on the forwarding path.
+        while (role.isLocked() && sequence.get() < available) {
+          Thread.yield();
+        }
+      }
+    }
+  }
+
+  /**
+   * True when this thread may forward slots from {@code lo} itself: the forwarder runs and every
+   * slot before {@code lo} has been forwarded. Then it must call {@link #forwardPublished()} after
+   * publishing, and {@link #leave()} after that.
+   */
+  boolean tryEnter(long lo) {
+    return running.get() == RUNNING && sequence.get() == lo - 1 && role.tryLock();
+  }
+
+  /** Forwards every slot published so far. Only between {@link #tryEnter} and {@link #leave}. */
+  void forwardPublished() {
+    long next = sequence.get() + 1;
+    try {
+      // returns at once: this thread published at least slot `next`
+      long available = inlineBarrier.waitFor(next);
+      if (available >= next) {
+        forwardUpTo(available);
+      }
+    } catch (AlertException | TimeoutException e) {
+      // not alerted, no timeout: the forwarder thread will see the slots
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  /** Gives the role back, and wakes the forwarder thread if slots were published meanwhile. */
+  void leave() {
+    role.unlock();
+    if (ring.getCursor() > sequence.get()) {
+      wait.signalAllWhenBlocking();
+    }
+  }
+
+  /** Forwards the slots after {@link #sequence} up to {@code available}. Role held. */
+  private void forwardUpTo(long available) {
+    long next = sequence.get() + 1;
+    if (next > available) {
+      return; // an ingress thread forwarded them
+    }
+    try {
+      handler.onBatchStart(available - next + 1, available - next + 1);
+    } catch (Throwable e) {
+      exceptions.handleEventException(e, next, ring.get(next));
+    }
+    for (long s = next; s <= available; s++) {
+      FrameSlot slot = ring.get(s);
+      try {
+        handler.onEvent(slot, s, s == available);
+      } catch (Throwable e) {
+        exceptions.handleEventException(e, s, slot);
+      }
+    }
+    sequence.set(available);
+  }
+}
