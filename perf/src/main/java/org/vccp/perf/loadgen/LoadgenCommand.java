@@ -134,11 +134,6 @@ public final class LoadgenCommand implements Callable<Integer> {
       ResultPrinter.writeJson(json, run);
       System.out.println("JSON written to " + json);
     }
-    if (ReceiverAgent.SLOW != null) {
-      StringBuilder sb = new StringBuilder("slow>300us per 100ms:");
-      for (int v : ReceiverAgent.SLOW) sb.append(' ').append(v);
-      System.err.println(sb);
-    }
     return run.ok() ? 0 : 1;
   }
 }

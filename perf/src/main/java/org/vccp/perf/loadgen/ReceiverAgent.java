@@ -123,10 +123,6 @@ final class ReceiverAgent implements Runnable {
       receivedInWindow++;
       long latencyNs = rxNs - TestFrame.timestampNs(buf, frame);
       latency.recordValue(Math.max(0, Math.min(latencyNs, HIGHEST_LATENCY_NS)));
-      if (SLOW != null && latencyNs > 300_000) {
-        int b = (int) ((rxNs - measureStartNs) / 100_000_000L);
-        if (b >= 0 && b < SLOW.length) SLOW[b]++;
-      }
     }
   }
 
@@ -138,8 +134,6 @@ final class ReceiverAgent implements Runnable {
   SequenceTracker tracker(int sender) {
     return trackers[sender];
   }
-
-  static final int[] SLOW = Boolean.getBoolean("dbg.slow") ? new int[200] : null;
 
   Histogram latency() {
     return latency;
