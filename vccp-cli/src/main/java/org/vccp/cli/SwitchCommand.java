@@ -237,7 +237,9 @@ final class SwitchCommand implements java.util.concurrent.Callable<Integer> {
         System.err.println(
             "vccp switch: "
                 + e.getMessage()
-                + "; a nice value below 0 needs root or CAP_SYS_NICE (or leave out --nice)");
+                + (ctx.nice < 0
+                    ? "; a nice value below 0 needs root or CAP_SYS_NICE (or leave out --nice)"
+                    : ""));
         return 1;
       }
     }

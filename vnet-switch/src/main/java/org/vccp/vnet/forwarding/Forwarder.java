@@ -27,7 +27,7 @@ import org.vccp.vnet.status.SwitchCounter;
  * <p>All state here is owned by the forwarder thread; other threads reach it only through {@link
  * SwitchCommand}s in the ring.
  */
-public final class Forwarder implements EventHandler<FrameSlot> {
+public final class Forwarder implements EventHandler<FrameSlot>, org.vccp.vnet.ring.InlineGuard {
   private final Port[] ports;
   private final PortVlan[] vlans;
   private final LosslessOverflow[] overflows;
@@ -56,6 +56,13 @@ public final class Forwarder implements EventHandler<FrameSlot> {
       java.nio.file.Path.of(System.getProperty("java.io.tmpdir"));
   private FrameSlot current;
   private long currentSequence;
+
+  /**
+   * True from a hold until no port is held and every hold queue is empty: then frames may go to
+   * hold queues that spill to disk, which ingress threads must not do (see {@link #allowsInline}).
+   */
+  private volatile boolean holding;
+
   private long replayIds;
 
   /** Overflow frames dropped as unresolvable, to report as unsent. Forwarder thread only. */
@@ -120,8 +127,21 @@ public final class Forwarder implements EventHandler<FrameSlot> {
     }
   }
 
+  /**
+   * Ingress threads may forward their own frames except while ports are held or hold queues still
+   * have frames: adding to and draining those may touch the disk, which must not stall an event
+   * loop.
+   */
+  @Override
+  public boolean allowsInline() {
+    return !holding;
+  }
+
   /** Tells every port that received frames in this batch to write them. */
   public void flush() {
+    if (holding) {
+      holding = anyHoldInUse();
+    }
     for (int i = 0; i < dirtyCount; i++) {
       int id = dirtyList[i];
       dirty[id] = false;
@@ -580,6 +600,7 @@ public final class Forwarder implements EventHandler<FrameSlot> {
       holds[id] = new org.vccp.vnet.hold.HoldQueue(ports[id].name(), holdMemoryBytes, holdSpillDir);
     }
     held[id] = true;
+    holding = true;
     holdEpochs[id] = epoch;
   }
 
@@ -592,6 +613,16 @@ public final class Forwarder implements EventHandler<FrameSlot> {
     long waiting = q.size();
     drainHold(id);
     return waiting;
+  }
+
+  private boolean anyHoldInUse() {
+    for (int i = 0; i < activeCount; i++) {
+      int id = activeIds[i];
+      if (held[id] || (holds[id] != null && !holds[id].isEmpty())) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /** Frames in a port's hold queue (forwarder thread only). */

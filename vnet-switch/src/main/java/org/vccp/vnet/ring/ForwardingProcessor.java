@@ -26,10 +26,13 @@ import java.util.concurrent.locks.ReentrantLock;
  * the order every other part relies on (hold, commands, the recorder trailing this sequence) is the
  * same.
  *
- * <p>The rule that keeps a slot from being forgotten: a producer that holds the role forwards every
- * slot published before it lets go, and one that does not hold it signals the forwarder thread (the
- * wait strategy's signal, which {@link InlineWait} skips only for the role's holder). After letting
- * go, a holder signals if anything was published meanwhile.
+ * <p>The rule that keeps a slot from being forgotten: a producer that holds the role forwards its
+ * own slots before it lets go, and every other publish signals the forwarder thread (the wait
+ * strategy's signal, which {@link InlineWait} skips only for the role's holder). After letting go,
+ * a holder signals if anything was claimed meanwhile. An ingress thread forwards only its own
+ * frames, never commands (they may touch the disk: hold queues), and not while the forwarder's
+ * {@link InlineGuard} says no (while ports are held for a checkpoint). A thread holding the role
+ * must never publish: the ring may be full, and only the role's holder can free it.
  */
 final class ForwardingProcessor implements EventProcessor {
   private static final int IDLE = 0;
@@ -38,8 +41,8 @@ final class ForwardingProcessor implements EventProcessor {
 
   private final RingBuffer<FrameSlot> ring;
   private final SequenceBarrier barrier;
-  private final SequenceBarrier inlineBarrier;
   private final EventHandler<FrameSlot> handler;
+  private final InlineGuard guard;
   private final ExceptionHandler<FrameSlot> exceptions;
   private final InlineWait wait;
   private final Sequence sequence = new Sequence(-1);
@@ -55,8 +58,8 @@ final class ForwardingProcessor implements EventProcessor {
     this.wait = wait;
     this.role = wait.role();
     this.barrier = ring.newBarrier();
-    this.inlineBarrier = ring.newBarrier();
     this.handler = handler;
+    this.guard = handler instanceof InlineGuard g ? g : () -> true;
     this.exceptions = exceptions;
   }
 
@@ -83,14 +86,20 @@ final class ForwardingProcessor implements EventProcessor {
       throw new IllegalStateException("the forwarder is already running");
     }
     barrier.clearAlert();
+    wait.ownedBy(Thread.currentThread());
     handler.onStart();
     try {
       if (was == IDLE && running.get() == RUNNING) {
         loop();
       }
     } finally {
-      handler.onShutdown();
-      running.set(IDLE);
+      role.lock(); // an ingress thread may still be forwarding
+      try {
+        running.set(IDLE);
+        handler.onShutdown();
+      } finally {
+        role.unlock();
+      }
     }
   }
 
@@ -100,6 +109,7 @@ final class ForwardingProcessor implements EventProcessor {
       long available;
       try {
         available = barrier.waitFor(next);
+        wait.sleepFirst(false);
       } catch (AlertException e) {
         if (running.get() != RUNNING) {
           return;
@@ -114,9 +124,10 @@ final class ForwardingProcessor implements EventProcessor {
       if (available < next) {
         continue; // claimed, not yet published
       }
+      boolean forwarded = false;
       if (role.tryLock()) {
         try {
-          forwardUpTo(available);
+          forwarded = forwardUpTo(available);
         } finally {
           role.unlock();
         }
@@ -127,6 +138,8 @@ final class ForwardingProcessor implements EventProcessor {
           Thread.yield();
         }
       }
+      // woken for slots an ingress thread forwarded: no load for this thread, so sleep next time
+      wait.sleepFirst(!forwarded);
     }
   }
 
@@ -136,23 +149,24 @@ final class ForwardingProcessor implements EventProcessor {
    * publishing, and {@link #leave()} after that.
    */
   boolean tryEnter(long lo) {
-    return running.get() == RUNNING && sequence.get() == lo - 1 && role.tryLock();
+    return running.get() == RUNNING
+        && sequence.get() == lo - 1
+        && guard.allowsInline()
+        && role.tryLock();
   }
 
-  /** Forwards every slot published so far. Only between {@link #tryEnter} and {@link #leave}. */
-  void forwardPublished() {
-    long next = sequence.get() + 1;
-    try {
-      // returns at once: this thread published at least slot `next`
-      long available = inlineBarrier.waitFor(next);
-      if (available >= next) {
-        forwardUpTo(available);
-      }
-    } catch (AlertException | TimeoutException e) {
-      // not alerted, no timeout: the forwarder thread will see the slots
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
+  /**
+   * Forwards this thread's own slots, up to {@code hi}, which it has just published. Only between
+   * {@link #tryEnter} and {@link #leave}. Slots published by others after them (commands among
+   * them, which may touch the disk) are left to the forwarder thread, which they signalled.
+   */
+  void forwardOwn(long hi) {
+    forwardUpTo(hi);
+  }
+
+  /** Whether the calling thread is forwarding now (and so must not publish). */
+  boolean isForwarding() {
+    return role.isHeldByCurrentThread();
   }
 
   /** Gives the role back, and wakes the forwarder thread if slots were published meanwhile. */
@@ -163,25 +177,34 @@ final class ForwardingProcessor implements EventProcessor {
     }
   }
 
-  /** Forwards the slots after {@link #sequence} up to {@code available}. Role held. */
-  private void forwardUpTo(long available) {
+  /**
+   * Forwards the slots after {@link #sequence} up to {@code available}; false when there were none
+   * (another thread forwarded them). Role held.
+   */
+  private boolean forwardUpTo(long available) {
     long next = sequence.get() + 1;
     if (next > available) {
-      return; // an ingress thread forwarded them
+      return false;
     }
+    long done = next - 1;
     try {
-      handler.onBatchStart(available - next + 1, available - next + 1);
-    } catch (Throwable e) {
-      exceptions.handleEventException(e, next, ring.get(next));
-    }
-    for (long s = next; s <= available; s++) {
-      FrameSlot slot = ring.get(s);
       try {
-        handler.onEvent(slot, s, s == available);
+        handler.onBatchStart(available - next + 1, available - next + 1);
       } catch (Throwable e) {
-        exceptions.handleEventException(e, s, slot);
+        exceptions.handleEventException(e, next, ring.get(next));
       }
+      for (long s = next; s <= available; s++) {
+        FrameSlot slot = ring.get(s);
+        try {
+          handler.onEvent(slot, s, s == available);
+        } catch (Throwable e) {
+          exceptions.handleEventException(e, s, slot);
+        }
+        done = s;
+      }
+    } finally {
+      sequence.set(done); // even if the exception handler threw: never forward a slot twice
     }
-    sequence.set(available);
+    return true;
   }
 }

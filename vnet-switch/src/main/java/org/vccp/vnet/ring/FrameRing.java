@@ -92,9 +92,6 @@ public final class FrameRing implements AutoCloseable {
       inline =
           new ForwardingProcessor(
               ring, inlineWait, consumersInOrder[0], new LoggingExceptionHandler());
-      if (Boolean.getBoolean("vccp.inlineSleep") && this.waitStrategy instanceof PhasedWait p) {
-        p.sleepAtOnce(true);
-      }
     } else {
       inline = null;
     }
@@ -256,6 +253,10 @@ public final class FrameRing implements AutoCloseable {
    * there is room, so the forwarder waits in its strategy instead.
    */
   private long claim(int n) {
+    if (inline != null && inline.isForwarding()) {
+      // it would wait for room that only this thread, forwarding, can make
+      throw new IllegalStateException("the forwarder must not publish into its own ring");
+    }
     while (true) {
       try {
         return ring.tryNext(n);
@@ -293,7 +294,7 @@ public final class FrameRing implements AutoCloseable {
     }
     try {
       ring.publish(lo, hi); // signals nobody: this thread forwards them
-      inline.forwardPublished();
+      inline.forwardOwn(hi);
     } finally {
       inline.leave();
     }

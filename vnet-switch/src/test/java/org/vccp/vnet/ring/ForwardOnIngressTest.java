@@ -38,23 +38,44 @@ class ForwardOnIngressTest {
     return (d[1] & 0xFF) << 24 | (d[2] & 0xFF) << 16 | (d[3] & 0xFF) << 8 | d[4] & 0xFF;
   }
 
+  /** A forwarder that notes the threads it runs on and may forbid running inline. */
+  private static final class Noting implements EventHandler<FrameSlot>, InlineGuard {
+    final Map<String, Integer> threads = new ConcurrentHashMap<>();
+    final boolean allows;
+
+    Noting(boolean allows) {
+      this.allows = allows;
+    }
+
+    @Override
+    public void onEvent(FrameSlot slot, long seq, boolean end) {
+      threads.merge(Thread.currentThread().getName(), 1, Integer::sum);
+    }
+
+    @Override
+    public boolean allowsInline() {
+      return allows;
+    }
+  }
+
   /**
    * One producer that waits for each frame to be forwarded before the next always finds the ring
    * idle: every frame is forwarded on the producer's own thread, and the trailing consumer still
-   * sees each once. With the setting off, the forwarder thread forwards them all.
+   * sees each once. With the setting off, or while the forwarder's guard says no, the forwarder
+   * thread forwards them all.
    */
   @Test
   @Timeout(value = 60, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
-  void anIdleRingIsForwardedByThePublishingThreadAndOnlyWhenTheSettingIsOn() throws Exception {
-    for (boolean on : new boolean[] {true, false}) {
-      Map<String, Integer> threads = new ConcurrentHashMap<>();
+  void anIdleRingIsForwardedByThePublishingThreadOnlyWhenTheSettingAndTheGuardAllow()
+      throws Exception {
+    for (int mode = 0; mode < 3; mode++) {
+      boolean on = mode != 1;
+      Noting fwd = new Noting(mode != 2);
+      Map<String, Integer> threads = fwd.threads;
       AtomicLong trailed = new AtomicLong();
-      EventHandler<FrameSlot> fwd =
-          (slot, seq, end) -> {
-            threads.merge(Thread.currentThread().getName(), 1, Integer::sum);
-          };
       EventHandler<FrameSlot> rec = (slot, seq, end) -> trailed.incrementAndGet();
-      FrameRing ring = new FrameRing(64, 128, 4, WaitStrategyName.PHASED, on, fwd, rec);
+      // blocking: the forwarder thread sleeps until signalled, so it never races the producer
+      FrameRing ring = new FrameRing(64, 128, 4, WaitStrategyName.BLOCKING, on, fwd, rec);
       ring.start();
       // the trailing consumer counts a frame only once the forwarder has finished with it
       Thread producer =
@@ -77,7 +98,7 @@ class ForwardOnIngressTest {
         producer.start();
         producer.join(30_000);
         assertThat(trailed.get()).isEqualTo(501);
-        if (on) {
+        if (mode == 0) {
           assertThat(threads).containsOnlyKeys("test-producer").containsEntry("test-producer", 500);
         } else {
           assertThat(threads).containsOnlyKeys("vccp-forwarder");
@@ -89,15 +110,24 @@ class ForwardOnIngressTest {
   }
 
   /**
-   * Four producers race each other and the forwarder thread (which spins between frames): the
-   * forwarder's code never runs on two threads at once, every frame reaches it and the trailing
+   * Four producers race each other, a thread publishing commands, and the forwarder thread
+   * (spinning between frames with the phased wait, sleeping until signalled with the blocking one):
+   * the forwarder's code never runs on two threads at once, every frame reaches it and the trailing
    * consumer exactly once, each producer's frames in the order sent, and both consumers see the
-   * same ring order. Some frames are forwarded by producers and some by the forwarder thread.
+   * same ring order. Some frames are forwarded by producers, the rest and every command by the
+   * forwarder thread. A lost wake-up would leave frames unforwarded (the wait times out).
    */
-  @Test
+  @org.junit.jupiter.params.ParameterizedTest
+  @org.junit.jupiter.params.provider.EnumSource(
+      value = WaitStrategyName.class,
+      names = {"PHASED", "BLOCKING"})
   @Timeout(value = 120, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
-  void racingProducersNeverRunTheForwarderTwiceAtOnceAndLoseNothing() throws Exception {
+  void racingProducersNeverRunTheForwarderTwiceAtOnceAndLoseNothing(WaitStrategyName strategy)
+      throws Exception {
     int producers = 4;
+    int commands = 2_000;
+    AtomicInteger commandsSeen = new AtomicInteger();
+    AtomicInteger commandsInline = new AtomicInteger();
     int perProducer = 50_000;
     AtomicInteger inside = new AtomicInteger();
     AtomicInteger overlaps = new AtomicInteger();
@@ -111,6 +141,14 @@ class ForwardOnIngressTest {
           if (inside.incrementAndGet() != 1) {
             overlaps.incrementAndGet();
           }
+          if (slot.kind == FrameSlot.KIND_COMMAND) {
+            commandsSeen.incrementAndGet();
+            if (!Thread.currentThread().getName().equals("vccp-forwarder")) {
+              commandsInline.incrementAndGet();
+            }
+            inside.decrementAndGet();
+            return;
+          }
           int p = slot.data[0];
           if (number(slot) != next[p]) {
             misordered.incrementAndGet();
@@ -122,8 +160,12 @@ class ForwardOnIngressTest {
           inside.decrementAndGet();
         };
     EventHandler<FrameSlot> rec =
-        (slot, seq, end) -> trailingOrder.add((long) slot.data[0] << 32 | number(slot));
-    FrameRing ring = new FrameRing(256, 128, 4, WaitStrategyName.PHASED, true, fwd, rec);
+        (slot, seq, end) -> {
+          if (slot.kind != FrameSlot.KIND_COMMAND) {
+            trailingOrder.add((long) slot.data[0] << 32 | number(slot));
+          }
+        };
+    FrameRing ring = new FrameRing(256, 128, 4, strategy, true, fwd, rec);
     ring.start();
     CountDownLatch go = new CountDownLatch(1);
     List<Thread> ts = new ArrayList<>();
@@ -150,6 +192,24 @@ class ForwardOnIngressTest {
         ts.add(t);
         t.start();
       }
+      Thread commander =
+          new Thread(
+              () -> {
+                try {
+                  go.await();
+                } catch (InterruptedException e) {
+                  return;
+                }
+                for (int i = 0; i < commands; i++) {
+                  ring.publishCommand("c" + i);
+                  if (i % 16 == 0) {
+                    Thread.yield();
+                  }
+                }
+              },
+              "test-commands");
+      ts.add(commander);
+      commander.start();
       go.countDown();
       for (Thread t : ts) {
         t.join(60_000);
@@ -166,6 +226,9 @@ class ForwardOnIngressTest {
       for (int p = 0; p < producers; p++) {
         assertThat(next[p]).as("frames of producer " + p).isEqualTo(perProducer);
       }
+      Await.until(
+          "every command arrived", Duration.ofSeconds(30), () -> commandsSeen.get() == commands);
+      assertThat(commandsInline.get()).as("commands run on ingress threads").isZero();
       assertThat(threads).containsKey("producers");
     } finally {
       ring.close();
