@@ -91,29 +91,20 @@ offloads on; row "Linux bridge, offloads on (veth defaults)"
 offloads off; row "Linux bridge, tx/tso/gso off"
 ip link del "$BR"
 
-java ${SWITCH_JVM_OPTS:-} -jar "$VCCP_JAR" switch --control "$DIR/ctl.sock" \
-  --port "pa,pcap=$HA" --port "pb,pcap=$HB" ${SWITCH_ARGS:-} > "$DIR/switch.log" 2>&1 &
-SW=$!
-for i in $(seq 1 300); do [ -S "$DIR/ctl.sock" ] && break; sleep 0.1; done
-offloads off; row "vccp switch, pcap ports, tx/tso/gso off"
-java -jar "$VCCP_JAR" ctl --socket "$DIR/ctl.sock" stats | grep '^port' | sed 's/^/# /'
-kill "$SW"; wait "$SW" 2> /dev/null || true; SW=; rm -f "$DIR/ctl.sock"
+vccp_row() { # LOG PORT-OPTIONS OFFLOADS LABEL [switch args...]: one row through a fresh switch
+  local log=$1 opt=$2 off=$3 label=$4 i
+  shift 4
+  java ${SWITCH_JVM_OPTS:-} -jar "$VCCP_JAR" switch "$@" --control "$DIR/ctl.sock" \
+    --port "pa,pcap=$HA$opt" --port "pb,pcap=$HB$opt" ${SWITCH_ARGS:-} > "$DIR/$log" 2>&1 &
+  SW=$!
+  for i in $(seq 1 300); do [ -S "$DIR/ctl.sock" ] && break; sleep 0.1; done
+  offloads "$off"; row "$label"
+  java -jar "$VCCP_JAR" ctl --socket "$DIR/ctl.sock" stats | grep '^port' | sed 's/^/# /'
+  kill "$SW"; wait "$SW" 2> /dev/null || true; SW=; rm -f "$DIR/ctl.sock"
+}
 
-java ${SWITCH_JVM_OPTS:-} -jar "$VCCP_JAR" switch --control "$DIR/ctl.sock" \
-  --port "pa,pcap=$HA,offload" --port "pb,pcap=$HB,offload" ${SWITCH_ARGS:-} \
-  > "$DIR/switch-offload.log" 2>&1 &
-SW=$!
-for i in $(seq 1 300); do [ -S "$DIR/ctl.sock" ] && break; sleep 0.1; done
-offloads on; row "vccp switch, pcap=IF,offload, offloads on"
-java -jar "$VCCP_JAR" ctl --socket "$DIR/ctl.sock" stats | grep '^port' | sed 's/^/# /'
-kill "$SW"; wait "$SW" 2> /dev/null || true; SW=; rm -f "$DIR/ctl.sock"
-
+vccp_row switch.log "" off "vccp switch, pcap ports, tx/tso/gso off"
+vccp_row switch-offload.log ,offload on "vccp switch, pcap=IF,offload, offloads on"
 # the same at a higher scheduling priority than the iperf3 processes (ovs-ctl starts ovs-vswitchd
 # at nice -10): the bridge forwards in softirq context, ahead of every process
-java ${SWITCH_JVM_OPTS:-} -jar "$VCCP_JAR" switch --nice -10 --control "$DIR/ctl.sock" \
-  --port "pa,pcap=$HA,offload" --port "pb,pcap=$HB,offload" ${SWITCH_ARGS:-} \
-  > "$DIR/switch-nice.log" 2>&1 &
-SW=$!
-for i in $(seq 1 300); do [ -S "$DIR/ctl.sock" ] && break; sleep 0.1; done
-offloads on; row "vccp switch, pcap=IF,offload, --nice -10"
-java -jar "$VCCP_JAR" ctl --socket "$DIR/ctl.sock" stats | grep '^port' | sed 's/^/# /'
+vccp_row switch-nice.log ,offload on "vccp switch, pcap=IF,offload, --nice -10" --nice -10

@@ -2,13 +2,10 @@ package org.vccp.vnet.ring;
 
 import com.lmax.disruptor.AlertException;
 import com.lmax.disruptor.EventHandler;
-import com.lmax.disruptor.EventProcessor;
 import com.lmax.disruptor.ExceptionHandler;
 import com.lmax.disruptor.RingBuffer;
-import com.lmax.disruptor.Sequence;
 import com.lmax.disruptor.SequenceBarrier;
 import com.lmax.disruptor.TimeoutException;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
@@ -34,19 +31,13 @@ import java.util.concurrent.locks.ReentrantLock;
  * {@link InlineGuard} says no (while ports are held for a checkpoint). A thread holding the role
  * must never publish: the ring may be full, and only the role's holder can free it.
  */
-final class ForwardingProcessor implements EventProcessor {
-  private static final int IDLE = 0;
-  private static final int HALTED = 1;
-  private static final int RUNNING = 2;
-
+final class ForwardingProcessor extends RingProcessor {
   private final RingBuffer<FrameSlot> ring;
   private final SequenceBarrier barrier;
   private final EventHandler<FrameSlot> handler;
   private final InlineGuard guard;
   private final ExceptionHandler<FrameSlot> exceptions;
   private final InlineWait wait;
-  private final Sequence sequence = new Sequence(-1);
-  private final AtomicInteger running = new AtomicInteger(IDLE);
   private final ReentrantLock role;
 
   ForwardingProcessor(
@@ -54,64 +45,52 @@ final class ForwardingProcessor implements EventProcessor {
       InlineWait wait,
       EventHandler<FrameSlot> handler,
       ExceptionHandler<FrameSlot> exceptions) {
+    this(ring, ring.newBarrier(), wait, handler, exceptions);
+  }
+
+  private ForwardingProcessor(
+      RingBuffer<FrameSlot> ring,
+      SequenceBarrier barrier,
+      InlineWait wait,
+      EventHandler<FrameSlot> handler,
+      ExceptionHandler<FrameSlot> exceptions) {
+    super(barrier, "the forwarder");
     this.ring = ring;
     this.wait = wait;
     this.role = wait.role();
-    this.barrier = ring.newBarrier();
+    this.barrier = barrier;
     this.handler = handler;
     this.guard = handler instanceof InlineGuard g ? g : () -> true;
     this.exceptions = exceptions;
   }
 
   @Override
-  public Sequence getSequence() {
-    return sequence;
-  }
-
-  @Override
-  public void halt() {
-    running.set(HALTED);
-    barrier.alert();
-  }
-
-  @Override
-  public boolean isRunning() {
-    return running.get() != IDLE;
-  }
-
-  @Override
-  public void run() {
-    int was = running.compareAndExchange(IDLE, RUNNING);
-    if (was == RUNNING) {
-      throw new IllegalStateException("the forwarder is already running");
-    }
-    barrier.clearAlert();
+  protected void starting() {
     wait.ownedBy(Thread.currentThread());
     handler.onStart();
+  }
+
+  @Override
+  protected void stopping() {
+    role.lock(); // an ingress thread may still be forwarding
     try {
-      if (was == IDLE && running.get() == RUNNING) {
-        loop();
-      }
+      stopped(); // none starts after this
+      handler.onShutdown();
     } finally {
-      role.lock(); // an ingress thread may still be forwarding
-      try {
-        running.set(IDLE);
-        handler.onShutdown();
-      } finally {
-        role.unlock();
-      }
+      role.unlock();
     }
   }
 
-  private void loop() {
-    while (running.get() == RUNNING) {
+  @Override
+  protected void consume() {
+    while (running()) {
       long next = sequence.get() + 1;
       long available;
       try {
         available = barrier.waitFor(next);
         wait.sleepFirst(false);
       } catch (AlertException e) {
-        if (running.get() != RUNNING) {
+        if (!running()) {
           return;
         }
         continue;
@@ -149,10 +128,7 @@ final class ForwardingProcessor implements EventProcessor {
    * publishing, and {@link #leave()} after that.
    */
   boolean tryEnter(long lo) {
-    return running.get() == RUNNING
-        && sequence.get() == lo - 1
-        && guard.allowsInline()
-        && role.tryLock();
+    return running() && sequence.get() == lo - 1 && guard.allowsInline() && role.tryLock();
   }
 
   /**

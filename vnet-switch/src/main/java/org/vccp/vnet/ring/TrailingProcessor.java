@@ -1,13 +1,10 @@
 package org.vccp.vnet.ring;
 
 import com.lmax.disruptor.AlertException;
-import com.lmax.disruptor.EventProcessor;
 import com.lmax.disruptor.ExceptionHandler;
 import com.lmax.disruptor.RingBuffer;
-import com.lmax.disruptor.Sequence;
 import java.util.NavigableSet;
 import java.util.concurrent.ConcurrentSkipListSet;
-import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Runs a {@link TrailingConsumer} behind the forwarder. While the consumer wants every slot it
@@ -17,17 +14,11 @@ import java.util.concurrent.atomic.AtomicInteger;
  * the idle recorder read each slot only to find it had nothing to do, and woke every 20 µs: 11% of
  * a core on a two-core machine (BENCHMARKS.md).
  */
-final class TrailingProcessor implements EventProcessor {
-  private static final int IDLE = 0;
-  private static final int HALTED = 1;
-  private static final int RUNNING = 2;
-
+final class TrailingProcessor extends RingProcessor {
   private final RingBuffer<FrameSlot> ring;
   private final TrailingBarrier barrier;
   private final TrailingConsumer consumer;
   private final ExceptionHandler<FrameSlot> exceptions;
-  private final Sequence sequence = new Sequence(-1);
-  private final AtomicInteger running = new AtomicInteger(IDLE);
 
   /** Sequences of command slots not yet passed, noted before they are published. */
   final NavigableSet<Long> commands = new ConcurrentSkipListSet<>();
@@ -37,6 +28,7 @@ final class TrailingProcessor implements EventProcessor {
       TrailingBarrier barrier,
       TrailingConsumer consumer,
       ExceptionHandler<FrameSlot> exceptions) {
+    super(barrier, "the trailing consumer");
     this.ring = ring;
     this.barrier = barrier;
     this.consumer = consumer;
@@ -44,49 +36,25 @@ final class TrailingProcessor implements EventProcessor {
   }
 
   @Override
-  public Sequence getSequence() {
-    return sequence;
-  }
-
-  @Override
-  public void halt() {
-    running.set(HALTED);
-    barrier.alert();
-  }
-
-  @Override
-  public boolean isRunning() {
-    return running.get() != IDLE;
-  }
-
-  @Override
-  public void run() {
-    int was = running.compareAndExchange(IDLE, RUNNING);
-    if (was == RUNNING) {
-      throw new IllegalStateException("the trailing consumer is already running");
-    }
-    barrier.clearAlert();
+  protected void starting() {
     consumer.onStart();
-    try {
-      // a halt between the exchange and clearAlert() set HALTED; its alert was just cleared
-      if (was == IDLE && running.get() == RUNNING) {
-        process();
-      }
-    } finally {
-      consumer.onShutdown();
-      running.set(IDLE);
-    }
   }
 
-  private void process() {
+  @Override
+  protected void stopping() {
+    consumer.onShutdown();
+  }
+
+  @Override
+  protected void consume() {
     long next = sequence.get() + 1;
-    while (running.get() == RUNNING) {
+    while (running()) {
       long available;
       try {
         barrier.follow(consumer.wantsFrames(), ring.getBufferSize());
         available = barrier.waitFor(next);
       } catch (AlertException e) {
-        if (running.get() != RUNNING) {
+        if (!running()) {
           return;
         }
         continue;

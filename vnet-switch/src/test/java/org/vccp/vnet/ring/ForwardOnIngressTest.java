@@ -38,6 +38,26 @@ class ForwardOnIngressTest {
     return (d[1] & 0xFF) << 24 | (d[2] & 0xFF) << 16 | (d[3] & 0xFF) << 8 | d[4] & 0xFF;
   }
 
+  /** Starts a thread that, once {@code go} opens, runs {@code step} for 0..{@code times}-1. */
+  private static Thread startOnSignal(
+      CountDownLatch go, String name, java.util.function.IntConsumer step, int times) {
+    Thread t =
+        new Thread(
+            () -> {
+              try {
+                go.await();
+              } catch (InterruptedException e) {
+                return;
+              }
+              for (int i = 0; i < times; i++) {
+                step.accept(i);
+              }
+            },
+            name);
+    t.start();
+    return t;
+  }
+
   /** A forwarder that notes the threads it runs on and may forbid running inline. */
   private static final class Noting implements EventHandler<FrameSlot>, InlineGuard {
     final Map<String, Integer> threads = new ConcurrentHashMap<>();
@@ -172,44 +192,30 @@ class ForwardOnIngressTest {
     try {
       for (int p = 0; p < producers; p++) {
         int id = p;
-        Thread t =
-            new Thread(
-                () -> {
-                  try {
-                    go.await();
-                  } catch (InterruptedException e) {
-                    return;
-                  }
-                  for (int i = 0; i < perProducer; i++) {
-                    byte[] f = frame(id, i);
-                    ring.publishFrame(id, f, 0, f.length);
-                    if (i % 64 == 0) {
-                      Thread.yield(); // let the ring drain now and then, so it is idle sometimes
-                    }
+        ts.add(
+            startOnSignal(
+                go,
+                "test-p" + p,
+                i -> {
+                  byte[] f = frame(id, i);
+                  ring.publishFrame(id, f, 0, f.length);
+                  if (i % 64 == 0) {
+                    Thread.yield(); // let the ring drain now and then, so it is idle sometimes
                   }
                 },
-                "test-p" + p);
-        ts.add(t);
-        t.start();
+                perProducer));
       }
-      Thread commander =
-          new Thread(
-              () -> {
-                try {
-                  go.await();
-                } catch (InterruptedException e) {
-                  return;
-                }
-                for (int i = 0; i < commands; i++) {
-                  ring.publishCommand("c" + i);
-                  if (i % 16 == 0) {
-                    Thread.yield();
-                  }
+      ts.add(
+          startOnSignal(
+              go,
+              "test-commands",
+              i -> {
+                ring.publishCommand("c" + i);
+                if (i % 16 == 0) {
+                  Thread.yield();
                 }
               },
-              "test-commands");
-      ts.add(commander);
-      commander.start();
+              commands));
       go.countDown();
       for (Thread t : ts) {
         t.join(60_000);
