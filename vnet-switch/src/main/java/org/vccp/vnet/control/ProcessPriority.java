@@ -16,6 +16,7 @@ import java.nio.file.Path;
  */
 public final class ProcessPriority {
   private static final int PRIO_PROCESS = 0;
+  private static final int MAX_PASSES = 5;
   private static final String UNAVAILABLE;
 
   static {
@@ -51,9 +52,28 @@ public final class ProcessPriority {
     if (UNAVAILABLE != null) {
       throw new IOException(UNAVAILABLE);
     }
+    // a thread started during a pass by one not yet set may keep the old value: pass again until
+    // one finds nothing to change
+    for (int pass = 0; pass < MAX_PASSES && setEveryTask(nice) > 0; pass++) {
+      // next pass
+    }
+  }
+
+  /** Sets {@code nice} on every task not already at it; returns how many were changed. */
+  private static int setEveryTask(int nice) throws IOException {
+    int changed = 0;
     try (DirectoryStream<Path> tasks = Files.newDirectoryStream(Path.of("/proc/self/task"))) {
       for (Path task : tasks) {
         int tid = Integer.parseInt(task.getFileName().toString());
+        int now;
+        try {
+          now = niceOf(tid);
+        } catch (IOException | RuntimeException e) {
+          continue; // the thread ended meanwhile
+        }
+        if (now == nice) {
+          continue;
+        }
         if (setpriority(PRIO_PROCESS, tid, nice) != 0) {
           int errno = Native.getLastError();
           if (errno == 3) {
@@ -62,8 +82,10 @@ public final class ProcessPriority {
           throw new IOException(
               "cannot set nice " + nice + " on thread " + tid + ": " + strerror(errno));
         }
+        changed++;
       }
     }
+    return changed;
   }
 
   /** The nice value of thread {@code tid} of this process, from {@code /proc}. */
