@@ -137,6 +137,11 @@ public final class Forwarder implements EventHandler<FrameSlot>, org.vccp.vnet.r
     return !holding;
   }
 
+  @Override
+  public void forwardedInline(long slots) {
+    counters.add(SwitchCounter.FORWARDED_ON_INGRESS, slots);
+  }
+
   /** Tells every port that received frames in this batch to write them. */
   public void flush() {
     if (holding) {

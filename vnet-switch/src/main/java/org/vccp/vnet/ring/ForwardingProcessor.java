@@ -137,7 +137,10 @@ final class ForwardingProcessor extends RingProcessor {
    * them, which may touch the disk) are left to the forwarder thread, which they signalled.
    */
   void forwardOwn(long hi) {
-    forwardUpTo(hi);
+    long from = sequence.get() + 1;
+    if (forwardUpTo(hi)) {
+      guard.forwardedInline(sequence.get() - from + 1);
+    }
   }
 
   /** Whether the calling thread is forwarding now (and so must not publish). */

@@ -2,7 +2,8 @@ package org.vccp.vnet.ring;
 
 /**
  * Implemented by a forwarder that must not be run on ingress threads at times (see {@link
- * ForwardingProcessor}): while it says no, every slot goes to the forwarder thread.
+ * ForwardingProcessor}): while it says no, every slot goes to the forwarder thread. It also hears
+ * how many slots ingress threads forwarded.
  */
 public interface InlineGuard {
   /**
@@ -10,4 +11,7 @@ public interface InlineGuard {
    * cheap and thread-safe (a volatile field).
    */
   boolean allowsInline();
+
+  /** Told, by the thread that did it, that it forwarded {@code slots} of its own slots. */
+  default void forwardedInline(long slots) {}
 }

@@ -95,6 +95,9 @@ class SwitchSocketsTest {
     assertThat(c2.receive(1, QUIET)).isEmpty();
     assertThat(c0.receive(1, QUIET)).isEmpty();
     assertThat(sw.macs()).extracting(e -> e.mac()).containsExactlyInAnyOrder(A, B);
+    // into an idle switch, each frame was forwarded by the I/O thread that read it
+    assertThat(sw.counters().get(org.vccp.vnet.status.SwitchCounter.FORWARDED_ON_INGRESS))
+        .isBetween(1L, 2L);
   }
 
   @Test

@@ -61,6 +61,7 @@ class ForwardOnIngressTest {
   /** A forwarder that notes the threads it runs on and may forbid running inline. */
   private static final class Noting implements EventHandler<FrameSlot>, InlineGuard {
     final Map<String, Integer> threads = new ConcurrentHashMap<>();
+    final AtomicLong toldInline = new AtomicLong();
     final boolean allows;
 
     Noting(boolean allows) {
@@ -75,6 +76,11 @@ class ForwardOnIngressTest {
     @Override
     public boolean allowsInline() {
       return allows;
+    }
+
+    @Override
+    public void forwardedInline(long slots) {
+      toldInline.addAndGet(slots);
     }
   }
 
@@ -110,6 +116,7 @@ class ForwardOnIngressTest {
                   }
                   if (i == 0) {
                     threads.clear(); // the first may go before the forwarder thread runs
+                    fwd.toldInline.set(0);
                   }
                 }
               },
@@ -120,8 +127,10 @@ class ForwardOnIngressTest {
         assertThat(trailed.get()).isEqualTo(501);
         if (mode == 0) {
           assertThat(threads).containsOnlyKeys("test-producer").containsEntry("test-producer", 500);
+          assertThat(fwd.toldInline.get()).as("slots reported forwarded inline").isEqualTo(500);
         } else {
           assertThat(threads).containsOnlyKeys("vccp-forwarder");
+          assertThat(fwd.toldInline.get()).isZero();
         }
       } finally {
         ring.close();
