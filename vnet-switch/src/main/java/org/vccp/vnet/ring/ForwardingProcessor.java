@@ -106,7 +106,7 @@ final class ForwardingProcessor extends RingProcessor {
       boolean forwarded = false;
       if (role.tryLock()) {
         try {
-          forwarded = forwardUpTo(available);
+          forwarded = forwardUpTo(available) > 0;
         } finally {
           role.unlock();
         }
@@ -124,7 +124,7 @@ final class ForwardingProcessor extends RingProcessor {
 
   /**
    * True when this thread may forward slots from {@code lo} itself: the forwarder runs and every
-   * slot before {@code lo} has been forwarded. Then it must call {@link #forwardPublished()} after
+   * slot before {@code lo} has been forwarded. Then it must call {@link #forwardOwn} after
    * publishing, and {@link #leave()} after that.
    */
   boolean tryEnter(long lo) {
@@ -137,9 +137,9 @@ final class ForwardingProcessor extends RingProcessor {
    * them, which may touch the disk) are left to the forwarder thread, which they signalled.
    */
   void forwardOwn(long hi) {
-    long from = sequence.get() + 1;
-    if (forwardUpTo(hi)) {
-      guard.forwardedInline(sequence.get() - from + 1);
+    long n = forwardUpTo(hi);
+    if (n > 0) {
+      guard.forwardedInline(n);
     }
   }
 
@@ -157,13 +157,13 @@ final class ForwardingProcessor extends RingProcessor {
   }
 
   /**
-   * Forwards the slots after {@link #sequence} up to {@code available}; false when there were none
-   * (another thread forwarded them). Role held.
+   * Forwards the slots after {@link #sequence} up to {@code available} and returns how many; 0 when
+   * there were none (another thread forwarded them). Role held.
    */
-  private boolean forwardUpTo(long available) {
+  private long forwardUpTo(long available) {
     long next = sequence.get() + 1;
     if (next > available) {
-      return false;
+      return 0;
     }
     long done = next - 1;
     try {
@@ -184,6 +184,6 @@ final class ForwardingProcessor extends RingProcessor {
     } finally {
       sequence.set(done); // even if the exception handler threw: never forward a slot twice
     }
-    return true;
+    return available - next + 1;
   }
 }

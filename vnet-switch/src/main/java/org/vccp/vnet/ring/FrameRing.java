@@ -88,13 +88,11 @@ public final class FrameRing implements AutoCloseable {
             ProducerType.MULTI,
             inlineWait != null ? inlineWait : this.waitStrategy);
     this.ring = disruptor.getRingBuffer();
-    if (inlineWait != null) {
-      inline =
-          new ForwardingProcessor(
-              ring, inlineWait, consumersInOrder[0], new LoggingExceptionHandler());
-    } else {
-      inline = null;
-    }
+    this.inline =
+        inlineWait == null
+            ? null
+            : new ForwardingProcessor(
+                ring, inlineWait, consumersInOrder[0], new LoggingExceptionHandler());
     var group =
         inline != null
             ? disruptor.handleEventsWith(inline)

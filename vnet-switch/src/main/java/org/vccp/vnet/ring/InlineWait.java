@@ -31,10 +31,6 @@ final class InlineWait implements WaitStrategy {
     this.delegate = delegate;
   }
 
-  WaitStrategy delegate() {
-    return delegate;
-  }
-
   ReentrantLock role() {
     return role;
   }
