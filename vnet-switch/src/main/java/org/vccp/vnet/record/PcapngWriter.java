@@ -49,7 +49,7 @@ public final class PcapngWriter implements AutoCloseable {
 
   private final WritableByteChannel out;
   private final DirectFileOutput direct;
-  private final ByteBuffer buf;
+  private ByteBuffer buf;
   private long bytesWritten;
   private int interfaces;
 
@@ -64,13 +64,10 @@ public final class PcapngWriter implements AutoCloseable {
         ByteBuffer.allocateDirect(Math.max(bufferBytes, MIN_BUFFER)).order(ByteOrder.LITTLE_ENDIAN);
   }
 
-  private PcapngWriter(DirectFileOutput direct, int bufferBytes) {
+  private PcapngWriter(DirectFileOutput direct) {
     this.out = null;
     this.direct = direct;
-    int align = direct.alignment();
-    int size = (Math.max(bufferBytes, MIN_BUFFER) + align - 1) & -align;
-    this.buf =
-        ByteBuffer.allocateDirect(size + align).alignedSlice(align).order(ByteOrder.LITTLE_ENDIAN);
+    this.buf = direct.firstBuffer();
   }
 
   /**
@@ -80,9 +77,9 @@ public final class PcapngWriter implements AutoCloseable {
    * @throws java.nio.file.FileAlreadyExistsException when the file exists
    */
   public static PcapngWriter create(Path file, int bufferBytes) throws IOException {
-    DirectFileOutput direct = DirectFileOutput.create(file);
+    DirectFileOutput direct = DirectFileOutput.create(file, Math.max(bufferBytes, MIN_BUFFER));
     if (direct != null) {
-      return new PcapngWriter(direct, bufferBytes);
+      return new PcapngWriter(direct);
     }
     return new PcapngWriter(
         FileChannel.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE),
@@ -225,7 +222,7 @@ public final class PcapngWriter implements AutoCloseable {
   private void flush(boolean complete) {
     if (direct != null) {
       try {
-        direct.flush(buf, complete);
+        buf = direct.flush(buf, complete);
       } catch (IOException e) {
         throw new UncheckedIOException(e);
       }

@@ -26,7 +26,7 @@ import org.vccp.vnet.status.PortCounter;
 public final class Recorder implements TrailingConsumer {
   private static final Logger LOG = LoggerFactory.getLogger(Recorder.class);
   private static final long FLUSH_EVERY_NS = 200_000_000L;
-  private static final int FLUSH_BYTES = 512 * 1024;
+  private static final int FLUSH_BYTES = 2 * 1024 * 1024;
   private static final int BUFFER_BYTES = 4 * 1024 * 1024;
 
   private final String version;

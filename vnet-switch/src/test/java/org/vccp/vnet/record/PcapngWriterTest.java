@@ -1,6 +1,8 @@
 package org.vccp.vnet.record;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -86,6 +88,32 @@ class PcapngWriterTest {
       }
     }
     assertThat(Files.readAllBytes(directFile)).isEqualTo(Files.readAllBytes(plainFile));
+  }
+
+  /**
+   * A write that fails on the I/O thread (here: a file opened read-only) is thrown from the next
+   * flush and from close, which still returns: the buffers come back, nothing is left waiting.
+   */
+  @Test
+  void aFailedDirectWriteIsThrownFromTheNextFlushAndFromClose() throws Exception {
+    Path file = Files.createFile(dir.resolve("read-only.pcapng"));
+    DirectFileOutput out =
+        new DirectFileOutput(FileChannel.open(file, StandardOpenOption.READ), 4096, 256 * 1024);
+    assertTimeoutPreemptively(
+        java.time.Duration.ofSeconds(30),
+        () -> {
+          ByteBuffer b = out.firstBuffer();
+          b.put(new byte[10_000]);
+          ByteBuffer first = b;
+          assertThatThrownBy(() -> out.flush(first, true))
+              .isInstanceOf(java.io.IOException.class)
+              .hasMessageContaining("NonWritableChannelException");
+          ByteBuffer again = ByteBuffer.allocateDirect(8192);
+          again.put(new byte[8192]);
+          assertThatThrownBy(() -> out.flush(again, false)).isInstanceOf(java.io.IOException.class);
+          assertThatThrownBy(out::close).isInstanceOf(java.io.IOException.class);
+        });
+    assertThat(Files.size(file)).isZero();
   }
 
   @Test
