@@ -40,6 +40,10 @@ public final class FrameRing implements AutoCloseable {
   private final java.util.List<java.util.Set<Long>> commandLogs =
       new java.util.concurrent.CopyOnWriteArrayList<>();
 
+  /** The barriers of the trailing consumers, to wake them ({@link TrailingBarrier#wake}). */
+  private final java.util.List<TrailingBarrier> trailingBarriers =
+      new java.util.concurrent.CopyOnWriteArrayList<>();
+
   /**
    * @param slots ring size, a power of two
    * @param inlineBytes bytes preallocated per slot
@@ -103,10 +107,10 @@ public final class FrameRing implements AutoCloseable {
           (ring, trailed) -> {
             // the DSL's default handler is not applied to processors built by a factory
             if (trailing instanceof TrailingConsumer t) {
-              var p =
-                  new TrailingProcessor(
-                      ring, new TrailingBarrier(trailed), t, new LoggingExceptionHandler());
+              var barrier = new TrailingBarrier(trailed);
+              var p = new TrailingProcessor(ring, barrier, t, new LoggingExceptionHandler());
               commandLogs.add(p.commands);
+              trailingBarriers.add(barrier);
               return p;
             }
             var p =
@@ -240,6 +244,14 @@ public final class FrameRing implements AutoCloseable {
     } finally {
       ring.publish(seq);
     }
+    wakeTrailing();
+  }
+
+  /** Trailing consumers sleep long while they read only commands; this cuts the sleep short. */
+  private void wakeTrailing() {
+    for (TrailingBarrier b : trailingBarriers) {
+      b.wake();
+    }
   }
 
   /**
@@ -255,10 +267,14 @@ public final class FrameRing implements AutoCloseable {
       // it would wait for room that only this thread, forwarding, can make
       throw new IllegalStateException("the forwarder must not publish into its own ring");
     }
-    while (true) {
+    for (boolean woke = false; ; ) {
       try {
         return ring.tryNext(n);
       } catch (com.lmax.disruptor.InsufficientCapacityException full) {
+        if (!woke) {
+          wakeTrailing(); // a trailing consumer may be asleep with room to give back
+          woke = true;
+        }
         java.util.concurrent.locks.LockSupport.parkNanos(1); // as next(n) does when full
       }
     }

@@ -15,9 +15,10 @@ import java.util.concurrent.locks.LockSupport;
  * nothing on a two-core machine: BENCHMARKS.md). When nothing is ready it spins briefly, then
  * sleeps. The sleep halves after a wake that found a large backlog (the {@linkplain #follow
  * target}, {@link #LARGE_BACKLOG} slots), down to {@link #MIN_PARK_NS}, doubles after one that
- * found less than half of it, up to {@link #MAX_PARK_NS}, and otherwise stays. So at a steady rate
- * it settles where each wake finds a useful batch and wakes at most a few thousand times a second
- * (it used to keep any sleep that found a few frames, so at millions of frames/s it stayed at the
+ * found less than half of it, up to {@link #MAX_PARK_NS} ({@link #MAX_IDLE_PARK_NS} for a consumer
+ * that reads only commands, which {@link #wake} wakes), and otherwise stays. So at a steady rate it
+ * settles where each wake finds a useful batch and wakes at most a few thousand times a second (it
+ * used to keep any sleep that found a few frames, so at millions of frames/s it stayed at the
  * shortest, 50,000 wakes/s). A consumer that reads only commands ({@link TrailingProcessor}) sets
  * the target to a quarter of the ring and does not spin: it wakes only to keep the ring from
  * filling. The ring holds thousands of slots, so a half-millisecond nap lets it fill only under a
@@ -29,6 +30,14 @@ import java.util.concurrent.locks.LockSupport;
 final class TrailingBarrier implements SequenceBarrier {
   static final long MIN_PARK_NS = TimeUnit.MICROSECONDS.toNanos(20);
   static final long MAX_PARK_NS = TimeUnit.MICROSECONDS.toNanos(500);
+
+  /**
+   * The longest sleep of a consumer that reads only commands: {@link #wake} cuts it short when a
+   * command is published or a producer finds the ring full, so an idle switch need not wake 2,000
+   * times a second to find nothing.
+   */
+  static final long MAX_IDLE_PARK_NS = TimeUnit.MILLISECONDS.toNanos(100);
+
   static final long LARGE_BACKLOG = 256;
   private static final int SPINS = 100;
 
@@ -37,6 +46,9 @@ final class TrailingBarrier implements SequenceBarrier {
   private long parkNs = MIN_PARK_NS;
   private long largeBacklog = LARGE_BACKLOG;
   private int spins = SPINS;
+  private long maxParkNs = MAX_PARK_NS;
+  private volatile Thread waiter;
+  private volatile boolean woken;
 
   /**
    * @param dependents the consumers this one trails; it never passes the slowest of them
@@ -56,10 +68,24 @@ final class TrailingBarrier implements SequenceBarrier {
   void follow(boolean everySlot, int ringSize) {
     largeBacklog = everySlot ? LARGE_BACKLOG : Math.max(LARGE_BACKLOG, ringSize / 4);
     spins = everySlot ? SPINS : 0;
+    maxParkNs = everySlot ? MAX_PARK_NS : MAX_IDLE_PARK_NS;
+    parkNs = Math.min(parkNs, maxParkNs);
+  }
+
+  /** Cuts the consumer's sleep short: a command to read, or a producer waiting for room. */
+  void wake() {
+    woken = true;
+    Thread t = waiter;
+    if (t != null) {
+      LockSupport.unpark(t);
+    }
   }
 
   @Override
   public long waitFor(long sequence) throws AlertException {
+    if (waiter == null) {
+      waiter = Thread.currentThread();
+    }
     checkAlert();
     long available = Util.getMinimumSequence(dependents);
     int spun = 0;
@@ -73,11 +99,17 @@ final class TrailingBarrier implements SequenceBarrier {
       LockSupport.parkNanos(this, parkNs);
       checkAlert();
       available = Util.getMinimumSequence(dependents);
+      if (woken) {
+        // what woke it (a command) may still be with the consumers it trails: look again soon
+        woken = false;
+        parkNs = MIN_PARK_NS;
+        continue;
+      }
       long found = available - sequence + 1;
       if (found >= largeBacklog) {
         parkNs = Math.max(parkNs / 2, MIN_PARK_NS);
       } else if (found < largeBacklog / 2) {
-        parkNs = Math.min(parkNs * 2, MAX_PARK_NS);
+        parkNs = Math.min(parkNs * 2, maxParkNs);
       }
     }
     // the consumers trailed only pass slots that were published, so all up to here are readable
@@ -97,6 +129,7 @@ final class TrailingBarrier implements SequenceBarrier {
   @Override
   public void alert() {
     alerted = true;
+    wake();
   }
 
   @Override

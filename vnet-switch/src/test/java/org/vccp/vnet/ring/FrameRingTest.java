@@ -118,6 +118,58 @@ class FrameRingTest {
     }
   }
 
+  /**
+   * A trailing consumer that reads only commands sleeps up to {@link
+   * TrailingBarrier#MAX_IDLE_PARK_NS} once the ring is idle, yet a command reaches it at once and a
+   * producer that finds the ring full does not wait out that sleep. Without the wake-ups each of
+   * the ten commands would wait a random part of 100 ms (all ten under 50 ms: one chance in a
+   * thousand), and each lap of the ring about 100 ms.
+   */
+  @Test
+  @Timeout(value = 60, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
+  void anIdleTrailingConsumerIsWokenByCommandsAndByAFullRing() throws Exception {
+    java.util.concurrent.BlockingQueue<Long> handled =
+        new java.util.concurrent.LinkedBlockingQueue<>();
+    TrailingConsumer b =
+        new TrailingConsumer() {
+          @Override
+          public boolean wantsFrames() {
+            return false;
+          }
+
+          @Override
+          public void onEvent(FrameSlot slot, long seq, boolean end) {
+            handled.add(System.nanoTime());
+          }
+        };
+    EventHandler<FrameSlot> a = (slot, seq, end) -> {};
+    FrameRing ring = new FrameRing(64, 128, 4, WaitStrategyName.BLOCKING, a, b);
+    ring.start();
+    try {
+      Thread.sleep(1_000); // idle: the consumer's sleep grows to its longest
+      long slowest = 0;
+      for (int i = 0; i < 10; i++) {
+        long sent = System.nanoTime();
+        ring.publishCommand("c" + i);
+        Long at = handled.poll(5, java.util.concurrent.TimeUnit.SECONDS);
+        assertThat(at).as("command %d handled", i).isNotNull();
+        slowest = Math.max(slowest, at - sent);
+        Thread.sleep(150); // long enough for the consumer to sleep again
+      }
+      assertThat(Duration.ofNanos(slowest)).isLessThan(Duration.ofMillis(50));
+
+      Thread.sleep(300);
+      byte[] f = new byte[20];
+      long start = System.nanoTime();
+      for (int i = 0; i < 64 * 5; i++) { // five laps of the ring
+        ring.publishFrame(1, f, 0, f.length);
+      }
+      assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofMillis(250));
+    } finally {
+      ring.close();
+    }
+  }
+
   /** The phased wait told to sleep at once (recording) still wakes on a publish and on an alert. */
   @Test
   @Timeout(value = 30, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
