@@ -267,14 +267,13 @@ public final class FrameRing implements AutoCloseable {
       // it would wait for room that only this thread, forwarding, can make
       throw new IllegalStateException("the forwarder must not publish into its own ring");
     }
-    for (boolean woke = false; ; ) {
+    while (true) {
       try {
         return ring.tryNext(n);
       } catch (com.lmax.disruptor.InsufficientCapacityException full) {
-        if (!woke) {
-          wakeTrailing(); // a trailing consumer may be asleep with room to give back
-          woke = true;
-        }
+        // a trailing consumer may be asleep with room to give back: wake it on every try, so a
+        // wake-up it took before the forwarder got ahead cannot leave the ring full for its sleep
+        wakeTrailing();
         java.util.concurrent.locks.LockSupport.parkNanos(1); // as next(n) does when full
       }
     }
