@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.channels.ClosedChannelException;
 import java.nio.channels.FileChannel;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
@@ -44,10 +45,15 @@ final class DirectFileOutput implements AutoCloseable {
   /** One being filled, the rest queued or being written. */
   static final int BUFFERS = 3;
 
-  /** A write for the I/O thread; a negative {@code truncateTo} leaves the length alone. */
+  /**
+   * A write for the I/O thread; a negative {@code truncateTo} leaves the length alone; {@code done}
+   * is counted down once it is in the file or has failed.
+   */
   private record Write(ByteBuffer buf, long at, long truncateTo, CountDownLatch done) {}
 
   private static final Write CLOSE = new Write(null, -1, -1, null);
+
+  private static final CountDownLatch NONE = new CountDownLatch(0);
 
   private final FileChannel channel;
   private final int align;
@@ -56,6 +62,9 @@ final class DirectFileOutput implements AutoCloseable {
   private final Thread io;
   private volatile IOException failure;
   private boolean closed;
+
+  /** Counted down when the last write handed over is done (or failed). */
+  private CountDownLatch lastWrite = NONE;
 
   /** File offset of the current buffer's first byte: always a multiple of {@link #align}. */
   private long filePos;
@@ -142,63 +151,80 @@ final class DirectFileOutput implements AutoCloseable {
 
   /**
    * Hands {@code buf}'s whole blocks from {@code [0, position)} to the I/O thread and, if {@code
-   * complete}, the partial last block too, then waits until all of it is in the file. Returns the
-   * buffer to go on filling: one that holds only the partial last block (position = its length).
+   * complete}, the partial last block too, then waits until everything handed over so far is in the
+   * file. Returns the buffer to go on filling: one that holds only the partial last block (position
+   * = its length).
    *
    * @param buf the buffer last returned (or {@link #firstBuffer()})
-   * @throws IOException when an earlier write failed
+   * @throws IOException when a write failed, now or earlier, or the output is closed
    */
   ByteBuffer flush(ByteBuffer buf, boolean complete) throws IOException {
+    if (closed) {
+      throw new ClosedChannelException();
+    }
     rethrow();
     int n = buf.position();
     int whole = n & -align;
     int tail = n - whole;
-    if (whole == 0 && (tail == 0 || !complete)) {
-      return buf;
-    }
-    ByteBuffer next = take();
-    next.clear().put(0, buf, whole, tail).position(tail);
-    CountDownLatch done = complete ? new CountDownLatch(1) : null;
-    if (complete && tail > 0) {
-      for (int i = n; i < whole + align; i++) {
-        buf.put(i, (byte) 0);
+    ByteBuffer next = buf;
+    if (whole > 0 || (tail > 0 && complete)) {
+      next = takeFree();
+      next.clear().put(0, buf, whole, tail).position(tail);
+      CountDownLatch done = new CountDownLatch(1);
+      if (complete && tail > 0) {
+        for (int i = n; i < whole + align; i++) {
+          buf.put(i, (byte) 0);
+        }
+        writes.add(new Write(buf.limit(whole + align).position(0), filePos, filePos + n, done));
+      } else {
+        writes.add(new Write(buf.limit(whole).position(0), filePos, -1, done));
       }
-      submit(new Write(buf.limit(whole + align).position(0), filePos, filePos + n, done));
-    } else {
-      submit(new Write(buf.limit(whole).position(0), filePos, -1, done));
+      lastWrite = done;
+      filePos += whole;
     }
-    filePos += whole;
-    if (done != null) {
-      await(done);
+    if (complete) {
+      awaitUninterruptibly(lastWrite);
       rethrow();
     }
     return next;
   }
 
-  private ByteBuffer take() throws IOException {
+  /**
+   * A free buffer; waits while all are in flight. The I/O thread gives every buffer back, whatever
+   * becomes of its write, so this returns; an interrupt is kept for the caller, not obeyed here.
+   */
+  private ByteBuffer takeFree() {
+    boolean interrupted = false;
     try {
-      return free.take();
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new InterruptedIOException("interrupted waiting for a recording buffer");
+      while (true) {
+        try {
+          return free.take();
+        } catch (InterruptedException e) {
+          interrupted = true;
+        }
+      }
+    } finally {
+      if (interrupted) {
+        Thread.currentThread().interrupt();
+      }
     }
   }
 
-  private void submit(Write w) throws IOException {
+  private static void awaitUninterruptibly(CountDownLatch done) {
+    boolean interrupted = false;
     try {
-      writes.put(w);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new InterruptedIOException("interrupted handing over a recording write");
-    }
-  }
-
-  private static void await(CountDownLatch done) throws IOException {
-    try {
-      done.await();
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new InterruptedIOException("interrupted waiting for a recording write");
+      while (true) {
+        try {
+          done.await();
+          return;
+        } catch (InterruptedException e) {
+          interrupted = true;
+        }
+      }
+    } finally {
+      if (interrupted) {
+        Thread.currentThread().interrupt();
+      }
     }
   }
 
@@ -209,14 +235,18 @@ final class DirectFileOutput implements AutoCloseable {
     }
   }
 
-  /** The I/O thread: writes in order; after a failure it only gives the buffers back. */
+  /**
+   * The I/O thread: writes in order until {@link #close}; after a failure it only gives the buffers
+   * back and counts the writes done, so nothing waits for it in vain.
+   */
   private void writeLoop() {
     while (true) {
       Write w;
       try {
         w = writes.take();
       } catch (InterruptedException e) {
-        return;
+        fail(new InterruptedIOException("the recording's I/O thread was interrupted"));
+        continue;
       }
       if (w == CLOSE) {
         return;
@@ -231,14 +261,18 @@ final class DirectFileOutput implements AutoCloseable {
             channel.truncate(w.truncateTo());
           }
         }
-      } catch (IOException | RuntimeException e) {
-        failure = e instanceof IOException io ? io : new IOException(e.toString(), e);
+      } catch (Throwable e) {
+        fail(e);
       } finally {
         free.add(w.buf().clear());
-        if (w.done() != null) {
-          w.done().countDown();
-        }
+        w.done().countDown();
       }
+    }
+  }
+
+  private void fail(Throwable e) {
+    if (failure == null) {
+      failure = e instanceof IOException io ? io : new IOException(e.toString(), e);
     }
   }
 
@@ -249,14 +283,21 @@ final class DirectFileOutput implements AutoCloseable {
       return;
     }
     closed = true;
+    writes.add(CLOSE); // room for it: one write per buffer, plus this
+    boolean interrupted = false;
     try {
-      submit(CLOSE);
-      io.join();
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new InterruptedIOException("interrupted closing a recording file");
+      while (io.isAlive()) {
+        try {
+          io.join();
+        } catch (InterruptedException e) {
+          interrupted = true;
+        }
+      }
     } finally {
       channel.close();
+      if (interrupted) {
+        Thread.currentThread().interrupt();
+      }
     }
     rethrow();
   }

@@ -12,9 +12,10 @@ import java.nio.file.StandardOpenOption;
 
 /**
  * Writes pcapng blocks (section header, interface description, enhanced packet) to a channel
- * through one reusable direct buffer, little-endian, as the pcapng specification lays them out. Not
- * thread-safe: one writer thread. Nothing is allocated per packet unless a comment string has to be
- * encoded (use the {@code byte[]} overload on hot paths).
+ * through a reusable direct buffer (with direct I/O, one of {@link DirectFileOutput}'s), little-
+ * endian, as the pcapng specification lays them out. Not thread-safe: one writer thread. Nothing is
+ * allocated per packet unless a comment string has to be encoded (use the {@code byte[]} overload
+ * on hot paths).
  *
  * <p>The VCCP meaning of the options written here is in {@code docs/recording-format.md}.
  */
@@ -52,6 +53,7 @@ public final class PcapngWriter implements AutoCloseable {
   private ByteBuffer buf;
   private long bytesWritten;
   private int interfaces;
+  private boolean closed;
 
   /**
    * @param out where the blocks go; not closed by {@link #close()} unless it is the only owner
@@ -64,7 +66,8 @@ public final class PcapngWriter implements AutoCloseable {
         ByteBuffer.allocateDirect(Math.max(bufferBytes, MIN_BUFFER)).order(ByteOrder.LITTLE_ENDIAN);
   }
 
-  private PcapngWriter(DirectFileOutput direct) {
+  /** A writer through {@code direct}'s buffers and I/O thread (package-private for tests). */
+  PcapngWriter(DirectFileOutput direct) {
     this.out = null;
     this.direct = direct;
     this.buf = direct.firstBuffer();
@@ -240,9 +243,13 @@ public final class PcapngWriter implements AutoCloseable {
     }
   }
 
-  /** Flushes and closes the channel. */
+  /** Flushes and closes the channel; closing again does nothing. */
   @Override
   public void close() {
+    if (closed) {
+      return;
+    }
+    closed = true;
     try {
       flush();
     } finally {

@@ -21,9 +21,8 @@ import java.util.concurrent.locks.LockSupport;
  * used to keep any sleep that found a few frames, so at millions of frames/s it stayed at the
  * shortest, 50,000 wakes/s). A consumer that reads only commands ({@link TrailingProcessor}) sets
  * the target to a quarter of the ring and does not spin: it wakes only to keep the ring from
- * filling. The ring holds thousands of slots, so a half-millisecond nap lets it fill only under a
- * burst of millions of frames per second, and then ingress waits briefly rather than losing
- * anything.
+ * filling, and may sleep up to {@link #MAX_IDLE_PARK_NS} when nothing moves. A command and a
+ * producer that finds the ring full {@linkplain #wake wake} it, so that sleep delays neither.
  *
  * <p>One thread calls {@link #waitFor}: the consumer's own.
  */
@@ -83,9 +82,6 @@ final class TrailingBarrier implements SequenceBarrier {
 
   @Override
   public long waitFor(long sequence) throws AlertException {
-    if (waiter == null) {
-      waiter = Thread.currentThread();
-    }
     checkAlert();
     long available = Util.getMinimumSequence(dependents);
     int spun = 0;
@@ -96,7 +92,21 @@ final class TrailingBarrier implements SequenceBarrier {
         available = Util.getMinimumSequence(dependents);
         continue;
       }
+      // waiter is set only while parked here, so a producer waiting for room does not unpark the
+      // consumer while it works (or waits for its disk); a wake between this check and the park
+      // leaves a permit, and the park returns at once
+      waiter = Thread.currentThread();
+      if (woken) {
+        woken = false;
+        parkNs = MIN_PARK_NS;
+      }
+      available = Util.getMinimumSequence(dependents);
+      if (available >= sequence) {
+        waiter = null;
+        break;
+      }
       LockSupport.parkNanos(this, parkNs);
+      waiter = null;
       checkAlert();
       available = Util.getMinimumSequence(dependents);
       if (woken) {
