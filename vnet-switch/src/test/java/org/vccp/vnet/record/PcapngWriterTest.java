@@ -121,8 +121,7 @@ class PcapngWriterTest {
   @Test
   void aFailedDirectWriteIsThrownFromTheNextFlushAndFromClose() throws Exception {
     Path file = Files.createFile(dir.resolve("read-only.pcapng"));
-    DirectFileOutput out =
-        new DirectFileOutput(FileChannel.open(file, StandardOpenOption.READ), 4096, 256 * 1024);
+    DirectFileOutput out = readOnly(file);
     assertTimeoutPreemptively(
         java.time.Duration.ofSeconds(30),
         () -> {
@@ -147,9 +146,7 @@ class PcapngWriterTest {
    */
   @Test
   void failedBlockWritesGiveTheirBuffersBack() throws Exception {
-    Path file = Files.createFile(dir.resolve("read-only-blocks.pcapng"));
-    DirectFileOutput out =
-        new DirectFileOutput(FileChannel.open(file, StandardOpenOption.READ), 4096, 256 * 1024);
+    DirectFileOutput out = readOnly(Files.createFile(dir.resolve("read-only-blocks.pcapng")));
     assertTimeoutPreemptively(
         java.time.Duration.ofSeconds(30),
         () -> {
@@ -165,6 +162,11 @@ class PcapngWriterTest {
               .hasMessageContaining("NonWritableChannelException");
           assertThatThrownBy(out::close).isInstanceOf(java.io.IOException.class);
         });
+  }
+
+  /** An output whose every write fails on its I/O thread: the file is open read-only. */
+  private static DirectFileOutput readOnly(Path file) throws java.io.IOException {
+    return new DirectFileOutput(FileChannel.open(file, StandardOpenOption.READ), 4096, 256 * 1024);
   }
 
   @Test

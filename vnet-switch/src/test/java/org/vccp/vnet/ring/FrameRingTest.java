@@ -130,18 +130,7 @@ class FrameRingTest {
   void anIdleTrailingConsumerIsWokenByCommandsAndByAFullRing() throws Exception {
     java.util.concurrent.BlockingQueue<Long> handled =
         new java.util.concurrent.LinkedBlockingQueue<>();
-    TrailingConsumer b =
-        new TrailingConsumer() {
-          @Override
-          public boolean wantsFrames() {
-            return false;
-          }
-
-          @Override
-          public void onEvent(FrameSlot slot, long seq, boolean end) {
-            handled.add(System.nanoTime());
-          }
-        };
+    TrailingConsumer b = commandsOnly((slot, seq, end) -> handled.add(System.nanoTime()), () -> {});
     EventHandler<FrameSlot> a = (slot, seq, end) -> {};
     FrameRing ring = new FrameRing(64, 128, 4, WaitStrategyName.BLOCKING, a, b);
     ring.start();
@@ -168,6 +157,27 @@ class FrameRingTest {
     } finally {
       ring.close();
     }
+  }
+
+  /** A trailing consumer that never wants frames: it is handed only the command slots. */
+  private static TrailingConsumer commandsOnly(
+      EventHandler<FrameSlot> onEvent, Runnable onShutdown) {
+    return new TrailingConsumer() {
+      @Override
+      public boolean wantsFrames() {
+        return false;
+      }
+
+      @Override
+      public void onEvent(FrameSlot slot, long seq, boolean end) throws Exception {
+        onEvent.onEvent(slot, seq, end);
+      }
+
+      @Override
+      public void onShutdown() {
+        onShutdown.run();
+      }
+    };
   }
 
   /** The phased wait told to sleep at once (recording) still wakes on a publish and on an alert. */
@@ -216,21 +226,7 @@ class FrameRingTest {
         new java.util.concurrent.atomic.AtomicInteger();
     int rings = 50;
     for (int i = 0; i < rings; i++) {
-      TrailingConsumer b =
-          new TrailingConsumer() {
-            @Override
-            public boolean wantsFrames() {
-              return false;
-            }
-
-            @Override
-            public void onEvent(FrameSlot slot, long seq, boolean end) {}
-
-            @Override
-            public void onShutdown() {
-              stopped.incrementAndGet();
-            }
-          };
+      TrailingConsumer b = commandsOnly((slot, seq, end) -> {}, stopped::incrementAndGet);
       EventHandler<FrameSlot> a = (slot, seq, end) -> {};
       FrameRing ring = new FrameRing(64, 128, 4, WaitStrategyName.BLOCKING, a, b);
       ring.start();
