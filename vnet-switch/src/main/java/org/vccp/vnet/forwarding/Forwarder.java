@@ -250,8 +250,7 @@ public final class Forwarder implements EventHandler<FrameSlot>, org.vccp.vnet.r
               heldOffload));
       out.counters().increment(PortCounter.HELD_FRAMES);
       out.counters().add(PortCounter.HELD_BYTES, outLength);
-      slot.egressEdits[slot.egressCount] = edit | FrameSlot.EDIT_HELD;
-      slot.egressPorts[slot.egressCount++] = outId;
+      slot.addEgress(outId, edit | FrameSlot.EDIT_HELD);
       return;
     }
     if (!out.isLinkUp()) {
@@ -264,8 +263,7 @@ public final class Forwarder implements EventHandler<FrameSlot>, org.vccp.vnet.r
       droppedAt(slot, outId, PortCounter.DROP_OVERSIZE);
       return;
     }
-    slot.egressEdits[slot.egressCount] = edit;
-    slot.egressPorts[slot.egressCount++] = outId;
+    slot.addEgress(outId, edit);
     LosslessOverflow overflow = overflows[outId];
     if (overflow != null && !overflow.isEmpty()) {
       overflow.add(slot, strip, insertTci, currentSequence);
@@ -359,8 +357,7 @@ public final class Forwarder implements EventHandler<FrameSlot>, org.vccp.vnet.r
   }
 
   private static void droppedAt(FrameSlot slot, int portId, PortCounter reason) {
-    slot.droppedPorts[slot.droppedCount] = portId;
-    slot.droppedReasons[slot.droppedCount++] = reason.id();
+    slot.addDropped(portId, reason.id());
   }
 
   /** Asks the port to signal, through the ring, when its queue has room for the overflow. */

@@ -92,12 +92,41 @@ public final class FrameSlot {
   /** Bit 62 marks the packet ids of replayed frames, apart from a run's ingress ids. */
   public static final long REPLAY_ID_BIT = 1L << 62;
 
+  /** Egress entries a slot starts with; it grows (once per doubling, up to the ports) on floods. */
+  static final int INITIAL_EGRESS = 8;
+
+  /**
+   * The per-port arrays start small and next to the slot, the frame bytes after them: sized for
+   * every port (256) they made each slot 6 KiB, most of it never touched, so consecutive slots sat
+   * on different pages.
+   */
   public FrameSlot(int inlineBytes, int maxPorts) {
+    int n = Math.max(1, Math.min(INITIAL_EGRESS, maxPorts));
+    this.egressPorts = new int[n];
+    this.egressEdits = new int[n];
+    this.droppedPorts = new int[n];
+    this.droppedReasons = new int[n];
     this.data = new byte[inlineBytes];
-    this.egressPorts = new int[maxPorts];
-    this.egressEdits = new int[maxPorts];
-    this.droppedPorts = new int[maxPorts];
-    this.droppedReasons = new int[maxPorts];
+  }
+
+  /** Adds an egress event: the frame goes (or is held) for {@code portId} with {@code edit}. */
+  public void addEgress(int portId, int edit) {
+    if (egressCount == egressPorts.length) {
+      egressPorts = java.util.Arrays.copyOf(egressPorts, egressCount * 2);
+      egressEdits = java.util.Arrays.copyOf(egressEdits, egressCount * 2);
+    }
+    egressEdits[egressCount] = edit;
+    egressPorts[egressCount++] = portId;
+  }
+
+  /** Adds a port that refused the frame, with the {@code PortCounter} id of the reason. */
+  public void addDropped(int portId, int reason) {
+    if (droppedCount == droppedPorts.length) {
+      droppedPorts = java.util.Arrays.copyOf(droppedPorts, droppedCount * 2);
+      droppedReasons = java.util.Arrays.copyOf(droppedReasons, droppedCount * 2);
+    }
+    droppedReasons[droppedCount] = reason;
+    droppedPorts[droppedCount++] = portId;
   }
 
   /**
