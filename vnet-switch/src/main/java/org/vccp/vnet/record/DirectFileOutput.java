@@ -134,11 +134,6 @@ final class DirectFileOutput implements AutoCloseable {
     return new DirectFileOutput(ch, align, bufferBytes);
   }
 
-  /** The buffer alignment direct writes need. */
-  int alignment() {
-    return align;
-  }
-
   /** File bytes before the current buffer's first byte. */
   long flushedBytes() {
     return filePos;
@@ -168,7 +163,7 @@ final class DirectFileOutput implements AutoCloseable {
     int tail = n - whole;
     ByteBuffer next = buf;
     if (whole > 0 || (tail > 0 && complete)) {
-      next = takeFree();
+      next = uninterruptibly(free::take);
       next.clear().put(0, buf, whole, tail).position(tail);
       CountDownLatch done = new CountDownLatch(1);
       if (complete && tail > 0) {
@@ -183,40 +178,34 @@ final class DirectFileOutput implements AutoCloseable {
       filePos += whole;
     }
     if (complete) {
-      awaitUninterruptibly(lastWrite);
+      CountDownLatch last = lastWrite;
+      uninterruptibly(
+          () -> {
+            last.await();
+            return null;
+          });
       rethrow();
     }
     return next;
   }
 
-  /**
-   * A free buffer; waits while all are in flight. The I/O thread gives every buffer back, whatever
-   * becomes of its write, so this returns; an interrupt is kept for the caller, not obeyed here.
-   */
-  private ByteBuffer takeFree() {
-    boolean interrupted = false;
-    try {
-      while (true) {
-        try {
-          return free.take();
-        } catch (InterruptedException e) {
-          interrupted = true;
-        }
-      }
-    } finally {
-      if (interrupted) {
-        Thread.currentThread().interrupt();
-      }
-    }
+  /** A blocking call, for {@link #uninterruptibly}. */
+  private interface Blocking<T> {
+    T call() throws InterruptedException;
   }
 
-  private static void awaitUninterruptibly(CountDownLatch done) {
+  /**
+   * Runs {@code call} to its end, keeping an interrupt for the caller instead of obeying it: the
+   * waits here (for a free buffer, a write, the I/O thread's end) always end, since the I/O thread
+   * gives every buffer back and counts every write done, whatever becomes of it; giving up midway
+   * would strand a buffer or a file.
+   */
+  private static <T> T uninterruptibly(Blocking<T> call) {
     boolean interrupted = false;
     try {
       while (true) {
         try {
-          done.await();
-          return;
+          return call.call();
         } catch (InterruptedException e) {
           interrupted = true;
         }
@@ -284,20 +273,14 @@ final class DirectFileOutput implements AutoCloseable {
     }
     closed = true;
     writes.add(CLOSE); // room for it: one write per buffer, plus this
-    boolean interrupted = false;
     try {
-      while (io.isAlive()) {
-        try {
-          io.join();
-        } catch (InterruptedException e) {
-          interrupted = true;
-        }
-      }
+      uninterruptibly(
+          () -> {
+            io.join();
+            return null;
+          });
     } finally {
       channel.close();
-      if (interrupted) {
-        Thread.currentThread().interrupt();
-      }
     }
     rethrow();
   }

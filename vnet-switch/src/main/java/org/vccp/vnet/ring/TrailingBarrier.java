@@ -97,6 +97,7 @@ final class TrailingBarrier implements SequenceBarrier {
       // leaves a permit, and the park returns at once
       waiter = Thread.currentThread();
       if (woken) {
+        // what woke it (a command) may still be with the consumers it trails: look again soon
         woken = false;
         parkNs = MIN_PARK_NS;
       }
@@ -110,10 +111,7 @@ final class TrailingBarrier implements SequenceBarrier {
       checkAlert();
       available = Util.getMinimumSequence(dependents);
       if (woken) {
-        // what woke it (a command) may still be with the consumers it trails: look again soon
-        woken = false;
-        parkNs = MIN_PARK_NS;
-        continue;
+        continue; // cut short: says nothing of the rate; the next round looks again soon
       }
       long found = available - sequence + 1;
       if (found >= largeBacklog) {
