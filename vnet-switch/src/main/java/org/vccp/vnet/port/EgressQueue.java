@@ -6,7 +6,8 @@ import java.nio.ByteOrder;
 
 /**
  * A port's bounded egress queue: a single-producer, single-consumer byte ring of whole frames. The
- * forwarder is the only producer; the port's I/O thread is the only consumer. Frames are written
+ * forwarder is the only producer; the consumer is the port's I/O thread, or one thread at a time
+ * that the port hands the role to under a lock (a stream port's direct sends). Frames are written
  * with their 802.1Q tag already added or removed for this port, so the consumer only copies bytes.
  *
  * <p>Being bounded in bytes is what isolates ports: a peer that stops reading fills only its own

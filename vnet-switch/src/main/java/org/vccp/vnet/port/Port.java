@@ -5,7 +5,8 @@ import org.vccp.vnet.status.Counters;
 /**
  * A switch port: where frames enter the ring and leave through an {@link EgressQueue}. The
  * forwarder enqueues frames and calls {@link #egressReady()} once per batch; the port's own I/O
- * thread writes them to its peer.
+ * thread writes them to its peer (or, where the port can do that safely, the forwarding thread
+ * itself: packet sockets always, stream sockets at low load).
  */
 public interface Port extends AutoCloseable {
   /** Small integer id, unique among the switch's current ports; indexes the forwarder's tables. */

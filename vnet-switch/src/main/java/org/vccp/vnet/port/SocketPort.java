@@ -38,9 +38,19 @@ public abstract class SocketPort extends AbstractPort {
   /** The channel frames are read from and written to now, or null. */
   protected abstract Channel dataChannel();
 
+  /**
+   * Bytes taken from the egress queue that are not yet in the channel's or the socket's queue:
+   * counted between the two, so that {@link #unsentBytes} never misses bytes in transit.
+   */
+  protected long takenBytes() {
+    return 0;
+  }
+
   @Override
   public long unsentBytes() {
+    // in the order bytes move, so none is missed between two looks
     long n = egress.bytesQueued();
+    n += takenBytes();
     Channel ch = dataChannel();
     if (ch != null) {
       io.netty.channel.ChannelOutboundBuffer out = ch.unsafe().outboundBuffer();
@@ -115,8 +125,23 @@ public abstract class SocketPort extends AbstractPort {
     return ingressPaused;
   }
 
+  /**
+   * Sends what is queued on the calling (forwarding) thread, when the port can do that cheaply and
+   * without overtaking its loop's writes; true when nothing is left queued. Never by default.
+   */
+  protected boolean sendDirect() {
+    return false;
+  }
+
   @Override
   public final void egressReady() {
+    if (!sendDirect()) {
+      drainLater();
+    }
+  }
+
+  /** Has the loop drain soon, unless a drain is pending already. Any thread. */
+  protected final void drainLater() {
     if (drainScheduled.compareAndSet(false, true)) {
       loop.execute(drainTask);
     }

@@ -10,9 +10,10 @@ import org.slf4j.LoggerFactory;
 
 /**
  * What the kernel still holds in a socket's send queue: bytes written to the peer that the peer has
- * not read ({@code SIOCOUTQ}, Linux, through JNA; Netty does not expose it). A checkpoint needs it:
- * a paused guest's unread bytes are not in its migration image, so they must be consumed before the
- * guest is stopped, or counted as channel state.
+ * not read ({@code SIOCOUTQ}, Linux, through JNA; Netty does not expose it); and a duplicate of a
+ * channel's descriptor, for writes from outside its event loop. A checkpoint needs it: a paused
+ * guest's unread bytes are not in its migration image, so they must be consumed before the guest is
+ * stopped, or counted as channel state.
  */
 public final class SocketQueues {
   private static final Logger LOG = LoggerFactory.getLogger(SocketQueues.class);
@@ -25,6 +26,8 @@ public final class SocketQueues {
 
   private interface LibC extends Library {
     int ioctl(int fd, int request, IntByReference arg);
+
+    int fcntl(int fd, int cmd, int arg);
   }
 
   private static final LibC LIBC = load();
@@ -48,6 +51,22 @@ public final class SocketQueues {
   /** Bytes waiting to be read in the channel's kernel receive queue, or 0. */
   public static long receiveQueueBytes(Channel ch) {
     return query(ch, SIOCINQ);
+  }
+
+  /** {@code fcntl} command: duplicate, close-on-exec. */
+  private static final int F_DUPFD_CLOEXEC = 1030;
+
+  /**
+   * A second descriptor of the channel's socket, which the caller must close, or -1 when the
+   * channel is closed or the descriptor cannot be duplicated. Call it on the channel's event loop
+   * only: elsewhere the channel may close meanwhile and its number go to another file.
+   */
+  public static int duplicate(Channel ch) {
+    if (LIBC == null || !(ch instanceof UnixChannel u) || !ch.isOpen()) {
+      return -1;
+    }
+    int fd = u.fd().intValue();
+    return fd < 0 ? -1 : LIBC.fcntl(fd, F_DUPFD_CLOEXEC, 0);
   }
 
   private static long query(Channel ch, int request) {

@@ -50,12 +50,15 @@ public final class Counters {
     return values.getAcquire(c.id());
   }
 
-  /** For counters that more than one thread may write (rare events only). */
+  /** For counters that more than one thread may write: an atomic add, dearer than {@link #add}. */
   public void incrementShared(PortCounter c) {
     values.getAndIncrement(c.id());
   }
 
-  /** Adds from a thread that may not be the counter's usual writer (rare events only). */
+  /**
+   * Adds from a thread that may not be the counter's only writer: an atomic add, so once per batch,
+   * not per frame.
+   */
   public void addShared(PortCounter c, long delta) {
     values.getAndAdd(c.id(), delta);
   }

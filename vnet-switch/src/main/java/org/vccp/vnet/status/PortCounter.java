@@ -1,9 +1,9 @@
 package org.vccp.vnet.status;
 
 /**
- * Per-port counters with fixed ids. Each counter has a single writer thread: ingress counters are
- * written by the port's I/O thread, egress decisions by the forwarder, transmissions by the port's
- * I/O thread when it writes to the peer.
+ * Per-port counters with fixed ids. Ingress counters have a single writer, the port's I/O thread;
+ * egress decisions are written by the forwarder; transmissions by whichever thread writes to the
+ * peer (a stream port's loop, or at low load the forwarding thread), with atomic adds.
  */
 public enum PortCounter {
   RX_FRAMES(0, "rx_frames", "Frames received from the peer and accepted into the ring"),
@@ -42,7 +42,12 @@ public enum PortCounter {
       21,
       "offload_segments",
       "Frames the switch cut from super-frames (GSO) or finished the checksum of, for this port,"
-          + " whose peer takes no offloads");
+          + " whose peer takes no offloads"),
+  TX_DIRECT_FRAMES(
+      22,
+      "tx_direct_frames",
+      "Frames of tx_frames written by the thread that forwarded them, without waking the port's"
+          + " I/O thread (stream ports, at low load)");
 
   private final int id;
   private final String metricName;

@@ -198,6 +198,93 @@ class SwitchSocketsTest {
     assertThat(stuck).isNotNull();
   }
 
+  /**
+   * At low load the forwarding thread writes to the peer's socket itself (tx_direct_frames). When
+   * that socket fills, what it did not take, part of a frame included, goes out through the port's
+   * own loop ahead of everything queued after it: a peer that stops reading and resumes gets every
+   * frame once, in order.
+   */
+  @Test
+  void directWritesHandOverToTheLoopMidFrameWhenThePeerStopsReading() throws Exception {
+    VirtualSwitch sw = switchWithRoomFor1500Frames("src", "slow");
+    StreamClient src = client(sw, "src");
+    StreamClient slow = silentPeer(sw, "slow", C);
+    src.receive(1, WAIT);
+    int n = 1_500; // 2.2 MB: several times what the socket holds
+    sendToCInFours(sw, src, n);
+    var out = sw.port("slow").counters();
+    long direct = out.get(PortCounter.TX_DIRECT_FRAMES);
+    assertThat(direct).as("frames the forwarding thread wrote").isPositive().isLessThan(n);
+
+    slow.startReading();
+    assertInOrder(slow.receive(n, WAIT), n);
+    Await.until("all counted sent", WAIT, () -> out.get(PortCounter.TX_FRAMES) == n);
+    Await.until("nothing left unsent", WAIT, () -> sw.port("slow").unsentBytes() == 0);
+    assertThat(out.get(PortCounter.DROP_CONGESTION)).isZero();
+
+    src.send(Frames.frame(C, A, 100, n));
+    assertThat(slow.receive(1, WAIT)).hasSize(1);
+    Await.until(
+        "a frame at low load is written directly again",
+        WAIT,
+        () -> out.get(PortCounter.TX_DIRECT_FRAMES) == direct + 1);
+  }
+
+  /** A peer that leaves while frames wait for it: each is either written or dropped, counted. */
+  @Test
+  void framesForAPeerThatLeavesAreEachCountedSentOrDropped() throws Exception {
+    VirtualSwitch sw = switchWithRoomFor1500Frames("src", "gone");
+    StreamClient src = client(sw, "src");
+    StreamClient gone = silentPeer(sw, "gone", C);
+    src.receive(1, WAIT);
+    int n = 1_500;
+    sendToCInFours(sw, src, n);
+    var out = sw.port("gone").counters();
+    assertThat(out.get(PortCounter.TX_DIRECT_FRAMES)).isPositive();
+
+    gone.close();
+    Await.until(
+        "every frame sent or dropped",
+        WAIT,
+        () -> out.get(PortCounter.TX_FRAMES) + out.get(PortCounter.DROP_NO_PORT) == n);
+    assertThat(out.get(PortCounter.DROP_NO_PORT)).isPositive();
+    Await.until("nothing left unsent", WAIT, () -> sw.port("gone").unsentBytes() == 0);
+  }
+
+  /** Two listening ports whose egress queues hold 1,500 full-size frames (4 MiB). */
+  private VirtualSwitch switchWithRoomFor1500Frames(String a, String b) {
+    SwitchContext ctx = new SwitchContext();
+    ctx.egressQueueBytes = 4 << 20;
+    ctx.ports.add(PortSpec.listen(a, PortAddress.unix(sock(a))));
+    ctx.ports.add(PortSpec.listen(b, PortAddress.unix(sock(b))));
+    return track(VirtualSwitch.start(ctx));
+  }
+
+  /** A peer on {@code port} that announces {@code mac} (a broadcast), then reads nothing. */
+  private StreamClient silentPeer(VirtualSwitch sw, String port, long mac) throws IOException {
+    StreamClient c = track(StreamClient.unix(sock(port), false));
+    Await.until(port + " connected", WAIT, () -> sw.port(port).isLinkUp());
+    c.send(Frames.frame(EthernetFrame.BROADCAST, mac, 60, 0));
+    return c;
+  }
+
+  /**
+   * Sends {@code n} frames from A to C four at a time, each four once the switch has read the last:
+   * low load, so each flush leaves little queued. Odd lengths put the socket's cuts mid-frame.
+   */
+  private static void sendToCInFours(VirtualSwitch sw, StreamClient src, int n) throws Exception {
+    var rx = sw.port("src").counters();
+    for (int from = 0; from < n; from += 4) {
+      List<byte[]> batch = new ArrayList<>();
+      for (int i = from; i < from + 4; i++) {
+        batch.add(Frames.frame(C, A, 1499 + i % 3, i));
+      }
+      src.sendAll(batch);
+      long want = from + 4;
+      Await.until("frames read by the switch", WAIT, () -> rx.get(PortCounter.RX_FRAMES) >= want);
+    }
+  }
+
   private static void sendQuietly(StreamClient c, List<byte[]> frames) {
     try {
       c.sendAll(frames);

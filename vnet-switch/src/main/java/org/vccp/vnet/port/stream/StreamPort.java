@@ -17,6 +17,7 @@ import io.netty.channel.epoll.EpollSocketChannel;
 import io.netty.handler.codec.DecoderException;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.ReentrantLock;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.vccp.vnet.port.BadFrameException;
@@ -38,8 +39,9 @@ import org.vccp.vnet.status.PortCounter;
  *
  * <p>Everything the port does runs on one event loop: accepting, reading (frames go straight from
  * Netty's read buffer into ring slots), and draining the egress queue into one outgoing buffer per
- * write. A malformed length closes only this connection; a listening port then accepts its guest
- * again.
+ * write; except that at low load the thread that forwarded a few frames writes them itself ({@link
+ * DirectSend}), sparing a wake-up of the loop. A malformed length closes only this connection; a
+ * listening port then accepts its guest again.
  */
 public final class StreamPort extends SocketPort {
   private static final Logger LOG = LoggerFactory.getLogger(StreamPort.class);
@@ -54,6 +56,20 @@ public final class StreamPort extends SocketPort {
   private final UnsentFrames writing = new UnsentFrames();
 
   private final StreamFrameWriter writer = new StreamFrameWriter(writing);
+
+  /** Netty writes not completed yet; written by the event loop only. */
+  private volatile int nettyWrites;
+
+  private final DirectSend direct;
+
+  /** Frames and frame bytes of a direct send's rest, as the loop takes it over. Event loop. */
+  private final long[] restTaken = new long[2];
+
+  /**
+   * Bytes the loop's drain has taken from the queue and not yet given to Netty ({@link
+   * #takenBytes}).
+   */
+  private volatile int drainingBytes;
 
   private volatile Channel server;
   private volatile Channel active;
@@ -74,6 +90,7 @@ public final class StreamPort extends SocketPort {
       long redialMs,
       long waitingPeerMs) {
     super(id, spec, io, ring, maxFrameBytes, egressQueueBytes);
+    this.direct = new DirectSend(egress, counters, () -> nettyWrites);
     this.redialMs = redialMs;
     this.waitingPeerMs = waitingPeerMs;
   }
@@ -235,6 +252,7 @@ public final class StreamPort extends SocketPort {
     }
 
     private void becomeActive(Channel ch) {
+      direct.attach(ch);
       active = ch;
       lastDialError = null;
       counters.incrementShared(PortCounter.CONNECTS);
@@ -254,7 +272,7 @@ public final class StreamPort extends SocketPort {
       }
       active = null;
       counters.incrementShared(PortCounter.DISCONNECTS);
-      int lost = discardQueued();
+      int lost = discardAll();
       LOG.info(
           "port {}: peer disconnected{}",
           spec.name(),
@@ -298,42 +316,95 @@ public final class StreamPort extends SocketPort {
     }
   }
 
+  /** Small batches go out from the forwarding thread ({@link DirectSend}). */
+  @Override
+  protected boolean sendDirect() {
+    return direct.trySend();
+  }
+
+  @Override
+  protected long takenBytes() {
+    return direct.pendingBytes() + drainingBytes;
+  }
+
+  /**
+   * Gives up everything not yet handed to Netty, the rest of a direct send first (the oldest),
+   * counting it as {@code drop_no_port} and reporting it to the recording. Event loop only.
+   */
+  private int discardAll() {
+    int lost = direct.detach(unsent); // no direct send runs after this
+    return lost + discardQueued(); // which reports both
+  }
+
   @Override
   protected void drain() {
     Channel ch = active;
     if (ch == null) {
-      discardQueued();
+      discardAll();
       return;
     }
+    ReentrantLock lock = direct.lock();
+    if (!lock.tryLock()) {
+      // a forwarding thread is writing, for one write: come back rather than hold up the loop
+      drainLater();
+      return;
+    }
+    try {
+      drain(ch);
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  private void drain(Channel ch) {
     boolean wrote = false;
+    if (direct.hasRest()) {
+      // the part of a direct send the socket did not take goes first
+      ByteBuf out = ch.alloc().directBuffer(direct.restBytes());
+      direct.takeRest(out, writing, restTaken);
+      write(ch, out, (int) restTaken[0], restTaken[1]);
+      direct.handedOver();
+      wrote = true;
+    }
     while (ch.isWritable() && !egress.isEmpty()) {
       ByteBuf out = ch.alloc().directBuffer(CHUNK_BYTES);
+      drainingBytes = egress.bytesQueued();
       egress.drain(writer.reset(out), Integer.MAX_VALUE);
       int frames = writer.frames();
-      long bytes = writer.bytes();
       if (frames == 0) {
+        drainingBytes = 0;
         out.release();
         break;
       }
-      // Writes complete in order, so each one's frames are the oldest in writing.
-      ch.write(out)
-          .addListener(
-              f -> {
-                if (f.isSuccess()) {
-                  writing.skip(frames);
-                  counters.add(PortCounter.TX_FRAMES, frames);
-                  counters.add(PortCounter.TX_BYTES, bytes);
-                } else {
-                  writing.moveTo(unsent, frames);
-                  counters.addShared(PortCounter.DROP_NO_PORT, frames);
-                  reportUnsent(PortCounter.DROP_NO_PORT);
-                }
-              });
+      write(ch, out, frames, writer.bytes());
+      drainingBytes = 0;
       wrote = true;
     }
     if (wrote) {
       ch.flush();
     }
+  }
+
+  /**
+   * Hands one buffer of {@code frames} frames to Netty; writes complete in order. Send lock held.
+   */
+  private void write(Channel ch, ByteBuf out, int frames, long bytes) {
+    nettyWrites++;
+    ch.write(out)
+        .addListener(
+            f -> {
+              nettyWrites--;
+              // writes complete in order, so each one's frames are the oldest in writing
+              if (f.isSuccess()) {
+                writing.skip(frames);
+                counters.addShared(PortCounter.TX_FRAMES, frames);
+                counters.addShared(PortCounter.TX_BYTES, bytes);
+              } else {
+                writing.moveTo(unsent, frames);
+                counters.addShared(PortCounter.DROP_NO_PORT, frames);
+                reportUnsent(PortCounter.DROP_NO_PORT);
+              }
+            });
   }
 
   private static String rootMessage(Throwable t) {
@@ -378,7 +449,7 @@ public final class StreamPort extends SocketPort {
       ch.close().syncUninterruptibly();
     }
     if (!loop.isShuttingDown()) {
-      loop.execute(this::discardQueued);
+      loop.execute(this::discardAll);
     }
   }
 }
