@@ -63,6 +63,12 @@ public final class Forwarder implements EventHandler<FrameSlot>, org.vccp.vnet.r
    */
   private volatile boolean holding;
 
+  /**
+   * Whether the batch being forwarded is an ingress thread's own ({@link #forwardingInline}).
+   * Written and read by the role's holder only; the role's lock orders it between holders.
+   */
+  private boolean inlineBatch;
+
   private long replayIds;
 
   /** Overflow frames dropped as unresolvable, to report as unsent. Forwarder thread only. */
@@ -138,11 +144,20 @@ public final class Forwarder implements EventHandler<FrameSlot>, org.vccp.vnet.r
   }
 
   @Override
+  public void forwardingInline(boolean inline) {
+    inlineBatch = inline;
+  }
+
+  @Override
   public void forwardedInline(long slots) {
     counters.add(SwitchCounter.FORWARDED_ON_INGRESS, slots);
   }
 
-  /** Tells every port that received frames in this batch to write them. */
+  /**
+   * Tells every port that received frames in this batch to write them: at low load (an ingress
+   * thread forwarding its own frames) a port may do that on this thread ({@link
+   * Port#egressReadyInline}).
+   */
   public void flush() {
     if (holding) {
       holding = anyHoldInUse();
@@ -151,7 +166,12 @@ public final class Forwarder implements EventHandler<FrameSlot>, org.vccp.vnet.r
       int id = dirtyList[i];
       dirty[id] = false;
       Port p = ports[id];
-      if (p != null) {
+      if (p == null) {
+        continue;
+      }
+      if (inlineBatch) {
+        p.egressReadyInline();
+      } else {
         p.egressReady();
       }
     }

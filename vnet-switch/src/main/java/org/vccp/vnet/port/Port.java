@@ -42,6 +42,15 @@ public interface Port extends AutoCloseable {
   void egressReady();
 
   /**
+   * {@link #egressReady()} from an ingress thread that forwarded its own frames into an idle ring:
+   * low load, where handing the write to another thread costs a wake-up per frame, so the port may
+   * write on the calling thread (a stream port does, for a small batch). By default the same.
+   */
+  default void egressReadyInline() {
+    egressReady();
+  }
+
+  /**
    * Whether {@link #egressReady()} sends everything queued before it returns, on the calling
    * (forwarder) thread, as a packet-socket port does. The forwarder then empties such a port's full
    * queue in the middle of a batch rather than drop: a full queue there means only that the batch

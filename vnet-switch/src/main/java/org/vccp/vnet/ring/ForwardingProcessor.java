@@ -137,7 +137,13 @@ final class ForwardingProcessor extends RingProcessor {
    * them, which may touch the disk) are left to the forwarder thread, which they signalled.
    */
   void forwardOwn(long hi) {
-    long n = forwardUpTo(hi);
+    guard.forwardingInline(true);
+    long n;
+    try {
+      n = forwardUpTo(hi);
+    } finally {
+      guard.forwardingInline(false);
+    }
     if (n > 0) {
       guard.forwardedInline(n);
     }

@@ -12,6 +12,12 @@ public interface InlineGuard {
    */
   boolean allowsInline();
 
+  /**
+   * Told, by the thread that holds the forwarder's role, that the slots it forwards from now on (up
+   * to the next call) are its own, read into an idle ring ({@code true}: low load), or not.
+   */
+  default void forwardingInline(boolean inline) {}
+
   /** Told, by the thread that did it, that it forwarded {@code slots} of its own slots. */
   default void forwardedInline(long slots) {}
 }

@@ -24,6 +24,7 @@ final class FakePort implements Port {
   final List<byte[]> sent = new ArrayList<>();
   boolean paused;
   int egressReadyCalls;
+  int egressReadyInlineCalls;
   Runnable writableSignal;
 
   FakePort(int id, PortVlan vlan, boolean lossless, int queueBytes) {
@@ -118,6 +119,12 @@ final class FakePort implements Port {
     if (sendsOnForwarder) {
       sent.addAll(take());
     }
+  }
+
+  @Override
+  public void egressReadyInline() {
+    egressReadyInlineCalls++;
+    egressReady();
   }
 
   @Override

@@ -181,6 +181,22 @@ class ForwarderTest {
     assertThat(fwd.macTable().lookup(1, A)).isEqualTo(0);
     assertThat(counters.get(SwitchCounter.MAC_LEARNED)).isEqualTo(2);
     assertThat(p1.egressReadyCalls).isEqualTo(1);
+    assertThat(p1.egressReadyInlineCalls).isZero();
+  }
+
+  /** Only a batch an ingress thread forwards itself (low load) lets ports write on its thread. */
+  @Test
+  void aBatchForwardedInlineTellsItsPortsSo() {
+    FakePort p0 = add(new FakePort(0));
+    FakePort p1 = add(new FakePort(1));
+    send(p1, Frames.frame(A, B, 60, 1));
+    fwd.forwardingInline(true);
+    send(p0, Frames.frame(B, A, 60, 2));
+    fwd.forwardingInline(false);
+    send(p0, Frames.frame(B, A, 60, 3));
+    assertThat(p1.take()).hasSize(2);
+    assertThat(p1.egressReadyInlineCalls).isEqualTo(1);
+    assertThat(p1.egressReadyCalls).isEqualTo(2);
   }
 
   @Test

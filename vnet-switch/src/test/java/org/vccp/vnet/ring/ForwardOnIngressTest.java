@@ -62,7 +62,9 @@ class ForwardOnIngressTest {
   private static final class Noting implements EventHandler<FrameSlot>, InlineGuard {
     final Map<String, Integer> threads = new ConcurrentHashMap<>();
     final AtomicLong toldInline = new AtomicLong();
+    final AtomicLong eventsMarkedInline = new AtomicLong();
     final boolean allows;
+    private boolean inline;
 
     Noting(boolean allows) {
       this.allows = allows;
@@ -71,6 +73,14 @@ class ForwardOnIngressTest {
     @Override
     public void onEvent(FrameSlot slot, long seq, boolean end) {
       threads.merge(Thread.currentThread().getName(), 1, Integer::sum);
+      if (inline) {
+        eventsMarkedInline.incrementAndGet();
+      }
+    }
+
+    @Override
+    public void forwardingInline(boolean on) {
+      inline = on;
     }
 
     @Override
@@ -117,6 +127,7 @@ class ForwardOnIngressTest {
                   if (i == 0) {
                     threads.clear(); // the first may go before the forwarder thread runs
                     fwd.toldInline.set(0);
+                    fwd.eventsMarkedInline.set(0);
                   }
                 }
               },
@@ -128,9 +139,11 @@ class ForwardOnIngressTest {
         if (mode == 0) {
           assertThat(threads).containsOnlyKeys("test-producer").containsEntry("test-producer", 500);
           assertThat(fwd.toldInline.get()).as("slots reported forwarded inline").isEqualTo(500);
+          assertThat(fwd.eventsMarkedInline.get()).as("told while forwarding").isEqualTo(500);
         } else {
           assertThat(threads).containsOnlyKeys("vccp-forwarder");
           assertThat(fwd.toldInline.get()).isZero();
+          assertThat(fwd.eventsMarkedInline.get()).isZero();
         }
       } finally {
         ring.close();

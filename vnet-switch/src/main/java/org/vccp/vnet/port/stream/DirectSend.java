@@ -15,10 +15,12 @@ import org.vccp.vnet.status.Counters;
 import org.vccp.vnet.status.PortCounter;
 
 /**
- * Writes a stream port's queued frames to its socket from the thread that forwarded them, so that a
- * frame at low load reaches its peer without waking the port's event loop: one thread from read to
- * write, as QEMU's hub and the kernel's bridge do. Under load the queue holds more than {@link
- * #MAX_BYTES} at each flush and the loop drains it as before, a pipeline across two threads.
+ * Writes a stream port's queued frames to its socket from the ingress thread that forwarded them
+ * into an idle ring ({@link org.vccp.vnet.port.Port#egressReadyInline}), so that a frame at low
+ * load reaches its peer without waking the port's event loop: one thread from read to write, as
+ * QEMU's hub and the kernel's bridge do. Under load the forwarder thread forwards, or the queue
+ * holds more than {@link #MAX_BYTES} at each flush, and the loop drains it as before: a pipeline
+ * across two threads.
  *
  * <p>Netty channels may be written only from their loop, so this writes to its own duplicate of the
  * socket's descriptor: Netty closing the channel cannot leave it writing to a number the kernel has
