@@ -18,6 +18,9 @@ for line in open(sys.argv[1]):
         if v<2**63: raw['swin'].append((t,v))
     elif comm.startswith('vccp-io') and ev=='syscalls:sys_enter_sendto:':
         raw['swout'].append((t,int(re.search(r'len: (0x[0-9a-f]+)',line).group(1),16)))
+    elif comm.startswith('vccp-io') and ev=='syscalls:sys_enter_write:':
+        n=int(re.search(r'count: (0x[0-9a-f]+)',line).group(1),16)
+        if n!=8: raw['swout'].append((t,n))  # a direct send (8 bytes: an eventfd wake-up)
     elif comm.startswith('loadgen-rec') and ev=='syscalls:sys_exit_read:':
         v=int(p[4],16)
         if v<2**63: raw['rx'].append((t,v))
