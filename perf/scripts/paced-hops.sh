@@ -3,9 +3,11 @@
 # 3 s perf trace (tracepoints on read/write/recvfrom/sendto of the switch and the generator only)
 # taken in the middle of the window, split into generator→switch, inside the switch, and
 # switch→generator by paced-hops.py. Needs root and perf. Usage: paced-hops.sh [switch args...]
+#   env: RATE (frames/s, default 10000), WARMUP (default 2s)
 set -eu
 . "$(dirname "$0")/common.sh"
 dir=$(mktemp -d /tmp/vccp-hops-XXXX)
+trap 'stop_switch || true; rm -rf "$dir"' EXIT
 start_switch "$dir" 2 "$@"
 java -jar "$PERF_JAR" loadgen --peer external --socket "$dir/p0.sock" --socket "$dir/p1.sock" \
   --mode paced --rate "${RATE:-10000}" --warmup "${WARMUP:-2s}" --duration 10s \
