@@ -10,10 +10,10 @@ import org.slf4j.LoggerFactory;
 
 /**
  * What the kernel still holds in a socket's send queue: bytes written to the peer that the peer has
- * not read ({@code SIOCOUTQ}, Linux, through JNA; Netty does not expose it); and a duplicate of a
- * channel's descriptor, for writes from outside its event loop. A checkpoint needs it: a paused
- * guest's unread bytes are not in its migration image, so they must be consumed before the guest is
- * stopped, or counted as channel state.
+ * not read ({@code SIOCOUTQ}, Linux, through JNA; Netty does not expose it). A checkpoint needs it:
+ * a paused guest's unread bytes are not in its migration image, so they must be consumed before the
+ * guest is stopped, or counted as channel state. Also a duplicate of a channel's descriptor, for
+ * writes from outside its event loop.
  */
 public final class SocketQueues {
   private static final Logger LOG = LoggerFactory.getLogger(SocketQueues.class);
@@ -62,18 +62,20 @@ public final class SocketQueues {
    * only: elsewhere the channel may close meanwhile and its number go to another file.
    */
   public static int duplicate(Channel ch) {
-    if (LIBC == null || !(ch instanceof UnixChannel u) || !ch.isOpen()) {
-      return -1;
-    }
-    int fd = u.fd().intValue();
+    int fd = fdOf(ch);
     return fd < 0 ? -1 : LIBC.fcntl(fd, F_DUPFD_CLOEXEC, 0);
   }
 
-  private static long query(Channel ch, int request) {
+  /** The open channel's descriptor, or -1 when it is closed, not a Unix channel, or libc is out. */
+  private static int fdOf(Channel ch) {
     if (LIBC == null || !(ch instanceof UnixChannel u) || !ch.isOpen()) {
-      return 0;
+      return -1;
     }
-    int fd = u.fd().intValue();
+    return u.fd().intValue();
+  }
+
+  private static long query(Channel ch, int request) {
+    int fd = fdOf(ch);
     if (fd < 0) {
       return 0;
     }

@@ -54,8 +54,6 @@ final class DirectSend {
   /** Over {@link #memory}, fixed in size (no leak tracking, no growth: it never needs either). */
   private final ByteBuf out = Unpooled.wrappedBuffer(memory).clear();
 
-  private final long[] sent = new long[2];
-
   /** The duplicate descriptor; lock held. */
   private FileDescriptor socket;
 
@@ -86,21 +84,16 @@ final class DirectSend {
   }
 
   /**
-   * Sends to the channel's socket from now on, through a duplicate of its descriptor; false
-   * (nothing attached) where there is none. The channel's event loop only: there its descriptor
-   * cannot be closed meanwhile.
+   * Sends to the channel's socket from now on, through a duplicate of its descriptor; where there
+   * is none, sends nothing (the loop writes everything). The channel's event loop only: there its
+   * descriptor cannot be closed meanwhile.
    */
-  boolean attach(Channel ch) {
+  void attach(Channel ch) {
     int fd = SocketQueues.duplicate(ch);
-    if (fd < 0) {
-      detach();
-      return false;
-    }
-    attach(new FileDescriptor(fd));
-    return true;
+    attach(fd < 0 ? null : new FileDescriptor(fd));
   }
 
-  /** Sends to {@code socket} (non-blocking), which this now owns and closes. */
+  /** Sends to {@code socket} (non-blocking), which this now owns and closes; null: to none. */
   void attach(FileDescriptor socket) {
     lock.lock();
     try {
@@ -109,7 +102,7 @@ final class DirectSend {
         throw new IllegalStateException("a rest of the last peer's stream is still here");
       }
       this.socket = socket;
-      attached = true;
+      attached = socket != null;
     } finally {
       lock.unlock();
     }
@@ -135,11 +128,6 @@ final class DirectSend {
     } finally {
       lock.unlock();
     }
-  }
-
-  /** Same as {@link #detach(UnsentFrames)} when there can be no rest. */
-  void detach() {
-    detach(new UnsentFrames());
   }
 
   private void closeSocket() {
@@ -172,21 +160,20 @@ final class DirectSend {
       if (lock.getHoldCount() > 1 || socket == null || hasRest() || nettyWrites.getAsInt() != 0) {
         return false;
       }
-      boolean all = egress.isEmpty() || send();
-      if (sent[0] > 0) {
-        counters.addShared(PortCounter.TX_FRAMES, sent[0]);
-        counters.addShared(PortCounter.TX_BYTES, sent[1]);
-        counters.addShared(PortCounter.TX_DIRECT_FRAMES, sent[0]);
-        sent[0] = 0;
+      if (!egress.isEmpty()) {
+        send();
       }
-      return all && egress.isEmpty();
+      return !hasRest() && egress.isEmpty();
     } finally {
       lock.unlock();
     }
   }
 
-  /** Moves everything queued into one write; true when the socket took it all. Lock held. */
-  private boolean send() {
+  /**
+   * Moves everything queued into one write and counts the frames it took whole; what it did not
+   * take stays as the rest. Lock held.
+   */
+  private void send() {
     out.clear();
     pendingBytes = egress.bytesQueued();
     egress.drain(writer.reset(out), Integer.MAX_VALUE);
@@ -207,12 +194,14 @@ final class DirectSend {
       whole++;
       frames.skip(1);
     }
-    sent[0] = whole;
-    sent[1] = bytes;
+    if (whole > 0) {
+      counters.addShared(PortCounter.TX_FRAMES, whole);
+      counters.addShared(PortCounter.TX_BYTES, bytes);
+      counters.addShared(PortCounter.TX_DIRECT_FRAMES, whole);
+    }
     restFrameBytes = writer.bytes() - bytes;
     out.readerIndex(written);
     pendingBytes = total - written;
-    return written == total;
   }
 
   /** Whether a direct send left bytes the socket did not take. Lock held. */

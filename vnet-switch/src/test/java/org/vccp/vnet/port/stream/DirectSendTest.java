@@ -62,7 +62,7 @@ class DirectSendTest {
 
   @AfterEach
   void close() throws IOException {
-    direct.detach();
+    direct.detach(new UnsentFrames());
     peerEnd.close();
   }
 
