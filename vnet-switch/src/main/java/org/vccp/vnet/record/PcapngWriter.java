@@ -176,24 +176,40 @@ public final class PcapngWriter implements AutoCloseable {
     }
     int len = 28 + padded + options + 4;
     ensureRoom(len);
-    buf.putInt(EPB).putInt(len).putInt(interfaceId);
-    buf.putInt((int) (timestampNs >>> 32)).putInt((int) timestampNs);
-    buf.putInt(capturedLength).putInt(originalLength);
-    buf.put(data, offset, capturedLength);
-    for (int i = capturedLength; i < padded; i++) {
-      buf.put((byte) 0);
+    // Absolute stores, two fields at a time where they sit side by side (little-endian, so the
+    // lower address takes the low half), and one position update: the recorder writes two of
+    // these blocks for every frame it records.
+    ByteBuffer b = buf;
+    int p = b.position();
+    b.putLong(p, (long) len << 32 | EPB);
+    b.putLong(p + 8, (timestampNs >>> 32) << 32 | (interfaceId & 0xFFFF_FFFFL));
+    b.putLong(p + 16, (long) capturedLength << 32 | (timestampNs & 0xFFFF_FFFFL));
+    b.putInt(p + 24, originalLength);
+    if (padded != capturedLength) {
+      b.putInt(p + 24 + padded, 0); // the padding: the data's last word, before the data covers it
     }
+    b.put(p + 28, data, offset, capturedLength);
+    int q = p + 28 + padded;
     if (options > 0) {
-      putOption(OPT_COMMENT, comment);
+      if (comment != null) {
+        b.position(q);
+        putOption(OPT_COMMENT, comment);
+        q = b.position();
+      }
       if (flags >= 0) {
-        buf.putShort((short) EPB_FLAGS).putShort((short) 4).putInt(flags);
+        b.putLong(q, (long) flags << 32 | 4 << 16 | EPB_FLAGS);
+        q += 8;
       }
       if (packetId >= 0) {
-        buf.putShort((short) EPB_PACKETID).putShort((short) 8).putLong(packetId);
+        b.putInt(q, 8 << 16 | EPB_PACKETID);
+        b.putLong(q + 4, packetId);
+        q += 12;
       }
-      buf.putShort((short) OPT_END).putShort((short) 0);
+      b.putInt(q, OPT_END);
+      q += 4;
     }
-    buf.putInt(len);
+    b.putInt(q, len);
+    b.position(q + 4);
   }
 
   /** Bytes handed to the channel plus bytes still buffered. */

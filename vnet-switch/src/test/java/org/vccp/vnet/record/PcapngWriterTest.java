@@ -169,6 +169,56 @@ class PcapngWriterTest {
     return new DirectFileOutput(FileChannel.open(file, StandardOpenOption.READ), 4096, 256 * 1024);
   }
 
+  /**
+   * One Enhanced Packet Block, byte for byte as the pcapng spec lays it out, written into buffer
+   * space that held other bytes before (the writer reuses its buffers): the padding after a length
+   * that is not a multiple of four, and every option, come out exact.
+   */
+  @Test
+  void anEnhancedPacketBlockIsExactlyWhatTheSpecLaysOut() throws Exception {
+    Path file = dir.resolve("epb.pcapng");
+    byte[] frame = new byte[61];
+    for (int i = 0; i < frame.length; i++) {
+      frame[i] = (byte) (i + 1);
+    }
+    byte[] dirt = new byte[4096];
+    java.util.Arrays.fill(dirt, (byte) 0xFF);
+    long ts = 0x0123_4567_89AB_CDEFL;
+    long before;
+    try (PcapngWriter w =
+        new PcapngWriter(
+            FileChannel.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE), 0)) {
+      w.writeSectionHeader("t", null);
+      w.addInterface("a", null, PcapngWriter.LINKTYPE_ETHERNET, 65535);
+      w.addInterface("b", null, PcapngWriter.LINKTYPE_ETHERNET, 65535);
+      w.flush(); // so that the next block's 0xFF data lies where the next buffer's blocks go
+      w.writePacket(0, 1, dirt, 0, dirt.length, dirt.length, -1, -1, (byte[]) null);
+      w.flush(); // the buffer starts again where 0xFF bytes were
+      before = w.bytesWritten();
+      w.writePacket(
+          1, ts, frame, 0, 61, 1500, PcapngWriter.FLAGS_OUTBOUND, 0x1122_3344_5566L, "hi");
+      w.writePacket(0, ts, frame, 0, 0, 61, -1, -1, (byte[]) null);
+    }
+    ByteBuffer want = ByteBuffer.allocate(256).order(ByteOrder.LITTLE_ENDIAN);
+    int len = 28 + 64 + 8 + 8 + 12 + 4 + 4;
+    want.putInt(6).putInt(len).putInt(1).putInt(0x0123_4567).putInt(0x89AB_CDEF);
+    want.putInt(61).putInt(1500).put(frame).put(new byte[3]);
+    want.putShort((short) 1)
+        .putShort((short) 2)
+        .put((byte) 'h')
+        .put((byte) 'i')
+        .putShort((short) 0);
+    want.putShort((short) 2).putShort((short) 4).putInt(PcapngWriter.FLAGS_OUTBOUND);
+    want.putShort((short) 5).putShort((short) 8).putLong(0x1122_3344_5566L);
+    want.putInt(0).putInt(len);
+    // no data, no options: a bare block
+    want.putInt(6).putInt(32).putInt(0).putInt(0x0123_4567).putInt(0x89AB_CDEF);
+    want.putInt(0).putInt(61).putInt(32);
+    byte[] all = Files.readAllBytes(file);
+    byte[] got = java.util.Arrays.copyOfRange(all, (int) before, all.length);
+    assertThat(got).isEqualTo(java.util.Arrays.copyOf(want.array(), want.position()));
+  }
+
   @Test
   void blocksChainByTheirLengthsToTheEndOfTheFile() throws Exception {
     Path file = write(0, 5000);
