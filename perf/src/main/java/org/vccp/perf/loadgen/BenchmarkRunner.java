@@ -75,7 +75,8 @@ public final class BenchmarkRunner {
     }
   }
 
-  private static void deleteQuietly(Path dir) {
+  /** Removes {@code dir} and everything under it; a failure is a warning, not an error. */
+  static void deleteQuietly(Path dir) {
     if (dir == null) {
       return;
     }

@@ -59,10 +59,17 @@ abstract class ProcessPeer implements PeerUnderTest {
     return process == null ? -1 : process.pid();
   }
 
+  /** Removes what the peer left outside the run's directory; called after it stopped. */
+  void afterStop() {}
+
   @Override
   public final void close() {
-    if (process != null) {
-      process.close();
+    try {
+      if (process != null) {
+        process.close();
+      }
+    } finally {
+      afterStop();
     }
   }
 }

@@ -31,6 +31,7 @@ public final class VccpSwitchPeer extends ProcessPeer {
   private final String peerName;
   private final boolean record;
   private final Path recordDir;
+  private Path recordingOutsideRun;
 
   public VccpSwitchPeer(Path jar, List<String> jvmOptions, List<String> extraArguments) {
     this(jar, jvmOptions, extraArguments, PeerOptions.VCCP, null);
@@ -77,14 +78,22 @@ public final class VccpSwitchPeer extends ProcessPeer {
     if (record) {
       command.add("--record");
       Path runDir = portSockets.get(0).toAbsolutePath().getParent();
-      command.add(
-          (recordDir != null
-                  ? recordDir.resolve(runDir.getFileName())
-                  : runDir.resolve("recording"))
-              .toString());
+      Path recording =
+          recordDir != null ? recordDir.resolve(runDir.getFileName()) : runDir.resolve("recording");
+      // the run's directory goes with the run; a recording elsewhere (e.g. gigabytes in /dev/shm)
+      // must go too
+      recordingOutsideRun = recordDir != null ? recording : null;
+      command.add(recording.toString());
     }
     command.addAll(extraArguments);
     return command;
+  }
+
+  @Override
+  void afterStop() {
+    if (recordingOutsideRun != null) {
+      BenchmarkRunner.deleteQuietly(recordingOutsideRun);
+    }
   }
 
   @Override
