@@ -22,8 +22,8 @@ import picocli.CommandLine.Option;
     mixinStandardHelpOptions = true,
     description =
         "Runs the benchmark matrix (1→1 64 B and 1500 B, 2→1 and 4→1 64 B at max rate, 1→1"
-            + " 64 B paced) against each peer in turn and prints a markdown comparison for"
-            + " BENCHMARKS.md.")
+            + " 64 B paced) against the peers, row by row with the peers taking turns, and prints"
+            + " a markdown comparison for BENCHMARKS.md.")
 public final class CompareCommand implements Callable<Integer> {
   @Option(
       names = "--peers",
@@ -50,6 +50,27 @@ public final class CompareCommand implements Callable<Integer> {
   Duration warmup;
 
   @Option(
+      names = "--paced-warmup",
+      paramLabel = "DURATION",
+      defaultValue = "20s",
+      converter = DurationConverter.class,
+      description =
+          "Warmup of the paced latency row: long enough for a JIT-compiled peer to finish"
+              + " compiling its frame path, so the row measures steady state. Default:"
+              + " ${DEFAULT-VALUE}.")
+  Duration pacedWarmup;
+
+  @Option(
+      names = "--rounds",
+      paramLabel = "N",
+      defaultValue = "3",
+      description =
+          "Runs of each row per peer, the peers taking turns, so that a slow spell of the"
+              + " machine falls on all of them alike; the report shows each row's median run."
+              + " Default: ${DEFAULT-VALUE}.")
+  int rounds;
+
+  @Option(
       names = "--paced-rate",
       paramLabel = "FPS",
       defaultValue = "10000",
@@ -73,26 +94,41 @@ public final class CompareCommand implements Callable<Integer> {
         LoadSpec.of(1, 1, 1500, SendMode.MAX, 0, w, d).validate(),
         LoadSpec.of(2, 1, 64, SendMode.MAX, 0, w, d).validate(),
         LoadSpec.of(4, 1, 64, SendMode.MAX, 0, w, d).validate(),
-        LoadSpec.of(1, 1, 64, SendMode.PACED, pacedRate, w, d).validate());
+        LoadSpec.of(1, 1, 64, SendMode.PACED, pacedRate, pacedWarmup.toMillis(), d).validate());
   }
 
   @Override
   public Integer call() throws Exception {
+    if (rounds < 1 || rounds > 100) {
+      throw new IllegalArgumentException("--rounds must be 1..100, was " + rounds);
+    }
     List<LoadSpec> matrix = matrix();
-    List<BenchmarkRun> runs = new ArrayList<>();
+    List<Supplier<PeerUnderTest>> factories = new ArrayList<>();
     for (String peer : peers) {
-      Supplier<PeerUnderTest> factory = peerOptions.factory(peer);
-      for (LoadSpec spec : matrix) {
-        System.err.println("running " + spec.label() + " against " + peer + " ...");
-        BenchmarkRun run = new BenchmarkRunner(factory).run(spec);
-        System.out.print(ResultPrinter.table(run));
-        runs.add(run);
+      factories.add(peerOptions.factory(peer));
+    }
+    List<BenchmarkRun> runs = new ArrayList<>();
+    int total = matrix.size() * rounds * peers.size();
+    for (LoadSpec load : matrix) {
+      for (int round = 1; round <= rounds; round++) {
+        for (int i = 0; i < peers.size(); i++) {
+          System.err.printf(
+              "[%d/%d] running %s against %s (round %d of %d) ...%n",
+              runs.size() + 1, total, load.label(), peers.get(i), round, rounds);
+          BenchmarkRun run = new BenchmarkRunner(factories.get(i)).run(load);
+          System.out.print(ResultPrinter.table(run));
+          runs.add(run);
+        }
       }
     }
     MachineInfo machine = MachineInfo.detect(peerOptions.qemuBinary);
     String markdown =
         new ComparisonReport(
-                machine, peers.get(peers.size() - 1), warmup.toMillis(), duration.toMillis())
+                machine,
+                peers.get(peers.size() - 1),
+                warmup.toMillis(),
+                pacedWarmup.toMillis(),
+                duration.toMillis())
             .markdown(runs);
     System.out.println();
     System.out.print(markdown);

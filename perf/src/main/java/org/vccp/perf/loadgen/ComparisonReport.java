@@ -1,11 +1,11 @@
 package org.vccp.perf.loadgen;
 
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Objects;
 
 /**
  * A markdown section comparing peers workload by workload, ready to paste into BENCHMARKS.md: the
@@ -16,13 +16,19 @@ public final class ComparisonReport {
   private final MachineInfo machine;
   private final String baselinePeer;
   private final long warmupMs;
+  private final long pacedWarmupMs;
   private final long durationMs;
 
   public ComparisonReport(
-      MachineInfo machine, String baselinePeer, long warmupMs, long durationMs) {
+      MachineInfo machine,
+      String baselinePeer,
+      long warmupMs,
+      long pacedWarmupMs,
+      long durationMs) {
     this.machine = machine;
     this.baselinePeer = baselinePeer;
     this.warmupMs = warmupMs;
+    this.pacedWarmupMs = pacedWarmupMs;
     this.durationMs = durationMs;
   }
 
@@ -37,10 +43,15 @@ public final class ComparisonReport {
         String.format(
             Locale.ROOT,
             "- Generator: `vccp-perf compare`, one client thread per port over Unix stream sockets"
-                + " (QEMU `-netdev stream` framing), %s s warmup, %s s measured; a fresh peer per"
-                + " row.%n",
+                + " (QEMU `-netdev stream` framing), %s s warmup (paced row: %s s), %s s measured;"
+                + " a fresh peer per run.%n",
             seconds(warmupMs),
+            seconds(pacedWarmupMs),
             seconds(durationMs)));
+    out.append(
+        "- Each row is one peer's median run of the rounds shown (by frames/s; paced rows by"
+            + " p99), the peers taking turns round by round; Range is the lowest and highest of"
+            + " the rounds. Ratios compare medians.\n");
     out.append(
         "- Frames/s and Gbit/s are delivered frames inside the window; Gbit/s counts"
             + " Ethernet frame bytes (no length prefix, no FCS). Lost/dup/reordered cover the whole"
@@ -56,27 +67,30 @@ public final class ComparisonReport {
     out.append("| Workload | Peer | Frames/s | Gbit/s | vs ")
         .append(baselinePeer)
         .append(" | Lost | Dup | Reordered | p50 µs | p99 µs | p99.9 µs | Max µs")
-        .append(" | Peer RSS MiB | Peer cores | Other cores |\n");
-    out.append("|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|\n");
+        .append(" | Peer RSS MiB | Peer cores | Other cores | Rounds | Range |\n");
+    out.append("|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|---|\n");
 
-    Map<String, List<BenchmarkRun>> byWorkload = new LinkedHashMap<>();
+    Map<String, Map<String, List<BenchmarkRun>>> byWorkload = new LinkedHashMap<>();
     for (BenchmarkRun run : runs) {
-      byWorkload.computeIfAbsent(run.workload(), w -> new ArrayList<>()).add(run);
+      byWorkload
+          .computeIfAbsent(run.workload(), w -> new LinkedHashMap<>())
+          .computeIfAbsent(run.peer(), p -> new ArrayList<>())
+          .add(run);
     }
-    for (Map.Entry<String, List<BenchmarkRun>> e : byWorkload.entrySet()) {
+    for (Map.Entry<String, Map<String, List<BenchmarkRun>>> e : byWorkload.entrySet()) {
+      List<BenchmarkRun> baselineRuns = e.getValue().getOrDefault(baselinePeer, List.of());
+      BenchmarkRun baselineMedian = median(baselineRuns);
       double baseline =
-          e.getValue().stream()
-              .filter(r -> r.ok() && Objects.equals(r.peer(), baselinePeer))
-              .mapToDouble(r -> r.result().rxFramesPerSecond())
-              .findFirst()
-              .orElse(Double.NaN);
+          baselineMedian == null ? Double.NaN : baselineMedian.result().rxFramesPerSecond();
       boolean first = true;
-      for (BenchmarkRun run : e.getValue()) {
-        out.append("| ").append(first ? e.getKey() : "").append(" | ").append(run.peer());
+      for (Map.Entry<String, List<BenchmarkRun>> byPeer : e.getValue().entrySet()) {
+        List<BenchmarkRun> peerRuns = byPeer.getValue();
+        BenchmarkRun run = median(peerRuns);
+        out.append("| ").append(first ? e.getKey() : "").append(" | ").append(byPeer.getKey());
         first = false;
-        if (!run.ok()) {
-          out.append(" | failed: ").append(oneLine(run.error())).append(" |");
-          out.append(" |".repeat(12)).append('\n');
+        if (run == null) {
+          out.append(" | failed: ").append(oneLine(peerRuns.get(0).error())).append(" |");
+          out.append(" |".repeat(14)).append('\n');
           continue;
         }
         LoadResult r = run.result();
@@ -84,7 +98,8 @@ public final class ComparisonReport {
         out.append(
             String.format(
                 Locale.ROOT,
-                " | %,.0f | %.3f | %s | %,d | %,d | %,d | %s | %s | %s | %s | %s | %s | %s |%n",
+                " | %,.0f | %.3f | %s | %,d | %,d | %,d | %s | %s | %s | %s | %s | %s | %s | %s"
+                    + " | %s |%n",
                 r.rxFramesPerSecond(),
                 r.rxGbitPerSecond(),
                 ratio(r.rxFramesPerSecond(), baseline),
@@ -99,10 +114,62 @@ public final class ComparisonReport {
                     ? "–"
                     : String.format(Locale.ROOT, "%.0f", run.peerRssKib() / 1024.0),
                 cores(run.cpu() == null ? -1 : run.cpu().peerCores()),
-                cores(run.cpu() == null ? -1 : run.cpu().otherCores())));
+                cores(run.cpu() == null ? -1 : run.cpu().otherCores()),
+                rounds(peerRuns),
+                range(peerRuns)));
       }
     }
     return out.toString();
+  }
+
+  /** A paced row is judged by its latency, a max-rate row by its rate. */
+  private static boolean paced(BenchmarkRun run) {
+    return run.result().spec().mode() == SendMode.PACED;
+  }
+
+  /** Sorted best first: the highest rate, or for paced rows the lowest p99. */
+  private static List<BenchmarkRun> ranked(List<BenchmarkRun> runs) {
+    return runs.stream()
+        .filter(BenchmarkRun::ok)
+        .sorted(
+            Comparator.comparingDouble(
+                (BenchmarkRun r) ->
+                    paced(r) ? r.result().latency().p99Ns() : -r.result().rxFramesPerSecond()))
+        .toList();
+  }
+
+  /**
+   * The median of the runs that succeeded (of an even number, the worse of the middle two), or null
+   * when none did.
+   */
+  static BenchmarkRun median(List<BenchmarkRun> runs) {
+    List<BenchmarkRun> ok = ranked(runs);
+    return ok.isEmpty() ? null : ok.get(ok.size() / 2);
+  }
+
+  private static String rounds(List<BenchmarkRun> runs) {
+    long failed = runs.stream().filter(r -> !r.ok()).count();
+    return runs.size() + (failed > 0 ? " (" + failed + " failed)" : "");
+  }
+
+  private static String range(List<BenchmarkRun> runs) {
+    List<BenchmarkRun> ok = ranked(runs);
+    if (ok.size() < 2) {
+      return "–";
+    }
+    BenchmarkRun best = ok.get(0);
+    BenchmarkRun worst = ok.get(ok.size() - 1);
+    if (paced(best)) {
+      return "p99 "
+          + us(best.result().latency().p99Ns())
+          + "–"
+          + us(worst.result().latency().p99Ns());
+    }
+    return String.format(
+        Locale.ROOT,
+        "%,.0f–%,.0f",
+        worst.result().rxFramesPerSecond(),
+        best.result().rxFramesPerSecond());
   }
 
   private static String ratio(double value, double baseline) {
