@@ -34,6 +34,13 @@ class ComparisonReportTest {
     return BenchmarkRun.succeeded(peer, result, 100 * 1024, new CpuSample.Usage(0.3, 1.0, 0.0));
   }
 
+  /** The report against the hub: 2 s warmup, 20 s for the paced row, 10 s measured. */
+  private static String report(List<BenchmarkRun> runs) {
+    return new ComparisonReport(
+            new MachineInfo(2, "cpu", "6.1", "17", "qemu 7.2"), "qemu-hub", 2_000, 20_000, 10_000)
+        .markdown(runs);
+  }
+
   /** The table line of {@code peer} in the group of rows of {@code workload}. */
   private static String row(String markdown, String peer, String workload) {
     String current = null;
@@ -68,14 +75,7 @@ class ComparisonReportTest {
             run("qemu-hub", PACED, 10_000, 90),
             run("vccp", PACED, 10_000, 2_000),
             run("qemu-hub", PACED, 10_000, 300));
-    String md =
-        new ComparisonReport(
-                new MachineInfo(2, "cpu", "6.1", "17", "qemu 7.2"),
-                "qemu-hub",
-                2_000,
-                20_000,
-                10_000)
-            .markdown(runs);
+    String md = report(runs);
 
     String vccpMax = row(md, "vccp", MAX.label());
     // median of 5 M, 7 M, 9 M is 7 M; the hub's median of two (600 k, 700 k) is the worse, 600 k
@@ -94,16 +94,10 @@ class ComparisonReportTest {
   @Test
   void aPeerWhoseRunsAllFailedSaysWhy() {
     String md =
-        new ComparisonReport(
-                new MachineInfo(2, "cpu", "6.1", "17", "qemu 7.2"),
-                "qemu-hub",
-                2_000,
-                20_000,
-                10_000)
-            .markdown(
-                List.of(
-                    run("vccp", MAX, 1_000_000, 100),
-                    BenchmarkRun.failed("qemu-hub", MAX, "qemu-system-x86_64 not found\nmore")));
+        report(
+            List.of(
+                run("vccp", MAX, 1_000_000, 100),
+                BenchmarkRun.failed("qemu-hub", MAX, "qemu-system-x86_64 not found\nmore")));
     assertThat(row(md, "qemu-hub", MAX.label())).contains("failed: qemu-system-x86_64 not found");
     assertThat(row(md, "vccp", MAX.label())).contains("| – |");
   }
