@@ -21,6 +21,25 @@ start_switch() {
   return 1
 }
 
+# start_hub DIR NPORTS: QEMU's own hub with the same sockets as start_switch; sets SW (pid).
+start_hub() {
+  local dir=$1 n=$2 i
+  local args=(-machine none -nodefaults -display none)
+  for i in $(seq 0 $((n - 1))); do
+    args+=(-netdev "stream,id=p$i,server=on,addr.type=unix,addr.path=$dir/p$i.sock")
+    args+=(-netdev "hubport,id=h$i,hubid=0,netdev=p$i")
+  done
+  qemu-system-x86_64 "${args[@]}" > "$dir/hub.log" 2>&1 &
+  SW=$!
+  for i in $(seq 1 300); do
+    [ -S "$dir/p$((n - 1)).sock" ] && return 0
+    kill -0 $SW 2> /dev/null || { echo "QEMU exited; see $dir/hub.log" >&2; return 1; }
+    sleep 0.1
+  done
+  echo "QEMU did not bind its sockets within 30 s; see $dir/hub.log" >&2
+  return 1
+}
+
 # socket_args DIR NPORTS: --socket options for loadgen --peer external.
 socket_args() {
   local i

@@ -1,16 +1,21 @@
 """Splits a paced run's one-way latency into hops from a perf script dump (see paced-hops.sh).
 
+The peer is the vccp switch (its I/O threads' recvfrom, sendto and write) or QEMU's hub (its
+recvmsg and sendmsg).
+
 Frames are 64 B plus the 4-byte stream prefix; each stage's byte stream is cut into 68-byte frames,
 and stages are matched frame by frame (FIFO) at the offset and byte phase that give the smallest
 non-negative delays.
 """
 import re,sys
+LINE=re.compile(r'^\s*(.*?)\s+\d+\s+(?:\[\d+\]\s+)?([\d.]+):\s+(\S+):\s*(.*)$')
 FB=68
 raw={'send':[], 'swin':[], 'swout':[], 'rx':[]}
+pending_send=0.0
 for line in open(sys.argv[1]):
-    p=line.split()
-    if len(p)<5: continue
-    comm=p[0]; t=float(p[2].rstrip(':')); ev=p[3]
+    m=LINE.match(line)  # comm (may hold spaces) tid time: event: trace
+    if not m: continue
+    comm=m.group(1); t=float(m.group(2)); ev=m.group(3)+':'; p=[None]*4+m.group(4).split()
     if comm.startswith('loadgen-send') and ev=='syscalls:sys_enter_write:':
         raw['send'].append((t,int(re.search(r'count: (0x[0-9a-f]+)',line).group(1),16)))
     elif comm.startswith('vccp-io') and ev=='syscalls:sys_exit_recvfrom:':
@@ -21,6 +26,14 @@ for line in open(sys.argv[1]):
     elif comm.startswith('vccp-io') and ev=='syscalls:sys_enter_write:':
         n=int(re.search(r'count: (0x[0-9a-f]+)',line).group(1),16)
         if n!=8: raw['swout'].append((t,n))  # a direct send (8 bytes: an eventfd wake-up)
+    elif comm.startswith('qemu-system') and ev=='syscalls:sys_exit_recvmsg:':
+        v=int(p[4],16)
+        if v<2**63: raw['swin'].append((t,v))
+    elif comm.startswith('qemu-system') and ev=='syscalls:sys_enter_sendmsg:':
+        pending_send=t  # its length is known at the exit; the hop ends when the call begins
+    elif comm.startswith('qemu-system') and ev=='syscalls:sys_exit_sendmsg:':
+        v=int(p[4],16)
+        if v<2**63: raw['swout'].append((pending_send,v))
     elif comm.startswith('loadgen-rec') and ev=='syscalls:sys_exit_read:':
         v=int(p[4],16)
         if v<2**63: raw['rx'].append((t,v))
