@@ -21,7 +21,8 @@ start_switch() {
   return 1
 }
 
-# start_hub DIR NPORTS: QEMU's own hub with the same sockets as start_switch; sets SW (pid).
+# start_hub DIR NPORTS: QEMU's own hub (binary: $QEMU, default qemu-system-x86_64) with the
+# same sockets as start_switch; sets SW (pid).
 start_hub() {
   local dir=$1 n=$2 i
   local args=(-machine none -nodefaults -display none)
@@ -29,7 +30,7 @@ start_hub() {
     args+=(-netdev "stream,id=p$i,server=on,addr.type=unix,addr.path=$dir/p$i.sock")
     args+=(-netdev "hubport,id=h$i,hubid=0,netdev=p$i")
   done
-  qemu-system-x86_64 "${args[@]}" > "$dir/hub.log" 2>&1 &
+  "${QEMU:-qemu-system-x86_64}" "${args[@]}" > "$dir/hub.log" 2>&1 &
   SW=$!
   for i in $(seq 1 300); do
     [ -S "$dir/p$((n - 1)).sock" ] && return 0

@@ -8,14 +8,14 @@ and stages are matched frame by frame (FIFO) at the offset and byte phase that g
 non-negative delays.
 """
 import re,sys
-LINE=re.compile(r'^\s*(.*?)\s+\d+\s+(?:\[\d+\]\s+)?([\d.]+):\s+(\S+):\s*(.*)$')
+LINE=re.compile(r'^\s*(.*?)\s+(\d+)\s+(?:\[\d+\]\s+)?([\d.]+):\s+(\S+):\s*(.*)$')
 FB=68
 raw={'send':[], 'swin':[], 'swout':[], 'rx':[]}
-pending_send=0.0
+sending={}  # tid -> time its sendmsg began
 for line in open(sys.argv[1]):
     m=LINE.match(line)  # comm (may hold spaces) tid time: event: trace
     if not m: continue
-    comm=m.group(1); t=float(m.group(2)); ev=m.group(3)+':'; p=[None]*4+m.group(4).split()
+    comm=m.group(1); tid=m.group(2); t=float(m.group(3)); ev=m.group(4)+':'; p=[None]*4+m.group(5).split()
     if comm.startswith('loadgen-send') and ev=='syscalls:sys_enter_write:':
         raw['send'].append((t,int(re.search(r'count: (0x[0-9a-f]+)',line).group(1),16)))
     elif comm.startswith('vccp-io') and ev=='syscalls:sys_exit_recvfrom:':
@@ -30,10 +30,10 @@ for line in open(sys.argv[1]):
         v=int(p[4],16)
         if v<2**63: raw['swin'].append((t,v))
     elif comm.startswith('qemu-system') and ev=='syscalls:sys_enter_sendmsg:':
-        pending_send=t  # its length is known at the exit; the hop ends when the call begins
+        sending[tid]=t  # its length is known at the exit; the hop ends when the call begins
     elif comm.startswith('qemu-system') and ev=='syscalls:sys_exit_sendmsg:':
-        v=int(p[4],16)
-        if v<2**63: raw['swout'].append((pending_send,v))
+        v=int(p[4],16); began=sending.pop(tid,None)
+        if v<2**63 and began is not None: raw['swout'].append((began,v))
     elif comm.startswith('loadgen-rec') and ev=='syscalls:sys_exit_read:':
         v=int(p[4],16)
         if v<2**63: raw['rx'].append((t,v))
@@ -62,6 +62,6 @@ for ph in range(FB):
         if best is None or score<best[0]: best=(score,ph,r1,r2)
 _,ph,r1,r2=best
 r3=align(swout,rx); r4=align(send,rx)
-for name,r in [('generator write -> switch read',r1),('switch read -> switch write',r2),('switch write -> generator read',r3),('end to end (syscalls)',r4)]:
+for name,r in [('generator write -> peer read',r1),('peer read -> peer write',r2),('peer write -> generator read',r3),('end to end (syscalls)',r4)]:
     s,m,d=r
     print(f"{name:32s} p50 {q(d,.5):7.1f} us  p90 {q(d,.9):7.1f}  p99 {q(d,.99):7.1f}  p99.9 {q(d,.999):7.1f}  max {max(d)*1e6:7.1f}  (n={len(d)})")

@@ -84,7 +84,7 @@ public final class BenchmarkRunner {
       for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
         Files.deleteIfExists(p);
       }
-    } catch (IOException e) {
+    } catch (IOException | java.io.UncheckedIOException e) {
       System.err.println("warning: could not remove " + dir + ": " + e.getMessage());
     }
   }

@@ -111,7 +111,8 @@ public final class CompareCommand implements Callable<Integer> {
     int total = matrix.size() * rounds * peers.size();
     for (LoadSpec load : matrix) {
       for (int round = 1; round <= rounds; round++) {
-        for (int i = 0; i < peers.size(); i++) {
+        for (int k = 0; k < peers.size(); k++) {
+          int i = (k + round - 1) % peers.size(); // who goes first rotates round by round
           System.err.printf(
               "[%d/%d] running %s against %s (round %d of %d) ...%n",
               runs.size() + 1, total, load.label(), peers.get(i), round, rounds);

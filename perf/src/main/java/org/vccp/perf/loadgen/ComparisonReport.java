@@ -49,9 +49,10 @@ public final class ComparisonReport {
             seconds(pacedWarmupMs),
             seconds(durationMs)));
     out.append(
-        "- Each row is one peer's median run of the rounds shown (by frames/s; paced rows by"
-            + " p99), the peers taking turns round by round; Range is the lowest and highest of"
-            + " the rounds. Ratios compare medians.\n");
+        "- Each row is one peer's median run of the rounds that succeeded (by frames/s; paced"
+            + " rows by p99; of an even number, the worse of the middle two), the peers taking"
+            + " turns round by round; Range is the lowest and highest of those rounds. Ratios"
+            + " compare median frames/s (none on paced rows, whose rate is fixed).\n");
     out.append(
         "- Frames/s and Gbit/s are delivered frames inside the window; Gbit/s counts"
             + " Ethernet frame bytes (no length prefix, no FCS). Lost/dup/reordered cover the whole"
@@ -90,7 +91,7 @@ public final class ComparisonReport {
         first = false;
         if (run == null) {
           out.append(" | failed: ").append(oneLine(peerRuns.get(0).error())).append(" |");
-          out.append(" |".repeat(14)).append('\n');
+          out.append(" |".repeat(12)).append(' ').append(rounds(peerRuns)).append(" | – |\n");
           continue;
         }
         LoadResult r = run.result();
@@ -102,7 +103,7 @@ public final class ComparisonReport {
                     + " | %s |%n",
                 r.rxFramesPerSecond(),
                 r.rxGbitPerSecond(),
-                ratio(r.rxFramesPerSecond(), baseline),
+                paced(run) ? "–" : ratio(r.rxFramesPerSecond(), baseline),
                 r.lost(),
                 r.duplicated(),
                 r.reordered(),

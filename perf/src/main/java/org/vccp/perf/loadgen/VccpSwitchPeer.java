@@ -81,8 +81,13 @@ public final class VccpSwitchPeer extends ProcessPeer {
       Path recording =
           recordDir != null ? recordDir.resolve(runDir.getFileName()) : runDir.resolve("recording");
       // the run's directory goes with the run; a recording elsewhere (e.g. gigabytes in /dev/shm)
-      // must go too
-      recordingOutsideRun = recordDir != null ? recording : null;
+      // must go too, but only one this run creates: not the run's directory (--record-dir being
+      // its parent) nor anything already there
+      Path normalized = recording.toAbsolutePath().normalize();
+      recordingOutsideRun =
+          !normalized.startsWith(runDir.normalize()) && !Files.exists(normalized)
+              ? normalized
+              : null;
       command.add(recording.toString());
     }
     command.addAll(extraArguments);
@@ -91,8 +96,10 @@ public final class VccpSwitchPeer extends ProcessPeer {
 
   @Override
   void afterStop() {
-    if (recordingOutsideRun != null) {
-      BenchmarkRunner.deleteQuietly(recordingOutsideRun);
+    Path recording = recordingOutsideRun;
+    recordingOutsideRun = null; // once: close() may run twice (a failed start, then the runner)
+    if (recording != null && Files.exists(recording)) {
+      BenchmarkRunner.deleteQuietly(recording);
     }
   }
 

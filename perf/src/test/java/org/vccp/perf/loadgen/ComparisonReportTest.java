@@ -88,7 +88,9 @@ class ComparisonReportTest {
     String vccpPaced = row(md, "vccp", PACED.label());
     assertThat(vccpPaced).contains("| 400.0 |").contains("| p99 120.0–2000.0 |");
     assertThat(row(md, "qemu-hub", PACED.label())).contains("| 150.0 |");
+    assertThat(cells(vccpPaced).get(4)).as("no rate ratio on a paced row").isEqualTo("–");
     assertThat(md).contains("2 s warmup (paced row: 20 s)");
+    everyLineHasTheHeadersCells(md);
   }
 
   @Test
@@ -98,7 +100,26 @@ class ComparisonReportTest {
             List.of(
                 run("vccp", MAX, 1_000_000, 100),
                 BenchmarkRun.failed("qemu-hub", MAX, "qemu-system-x86_64 not found\nmore")));
-    assertThat(row(md, "qemu-hub", MAX.label())).contains("failed: qemu-system-x86_64 not found");
-    assertThat(row(md, "vccp", MAX.label())).contains("| – |");
+    String hub = row(md, "qemu-hub", MAX.label());
+    assertThat(hub).contains("failed: qemu-system-x86_64 not found");
+    assertThat(cells(hub)).endsWith("1 (1 failed)", "–");
+    assertThat(cells(row(md, "vccp", MAX.label())).get(4))
+        .as("ratio to no baseline")
+        .isEqualTo("–");
+    everyLineHasTheHeadersCells(md);
+  }
+
+  private static List<String> cells(String line) {
+    String[] c = line.split("\\|", -1);
+    return java.util.Arrays.stream(c, 1, c.length - 1).map(String::strip).toList();
+  }
+
+  private static void everyLineHasTheHeadersCells(String md) {
+    List<String> table = md.lines().filter(l -> l.startsWith("|")).toList();
+    int columns = cells(table.get(0)).size();
+    assertThat(columns).isEqualTo(17);
+    for (String line : table) {
+      assertThat(cells(line)).as(line).hasSize(columns);
+    }
   }
 }

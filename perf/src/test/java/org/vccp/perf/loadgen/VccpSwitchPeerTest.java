@@ -32,8 +32,45 @@ class VccpSwitchPeerTest {
     Files.write(recording.resolve("switch-abc-000000.pcapng"), new byte[4096]);
 
     peer.close();
+    peer.close(); // a failed start closes, then the runner does: nothing left to do, no error
 
     assertThat(recording).doesNotExist();
     assertThat(keep).exists();
+  }
+
+  /**
+   * {@code --record-dir} set to the run directory's parent (the temp directory) makes the recording
+   * path the run's directory itself: the runner removes that, and the peer must not, or the
+   * switch's log is gone before a failed run can show it.
+   */
+  @Test
+  void aRecordDirThatResolvesToTheRunDirectoryIsLeftToTheRunner() throws Exception {
+    Path runDir = Files.createDirectory(tmp.resolve("vccp-perf-2"));
+    Path log = Files.writeString(runDir.resolve("vccp-switch.log"), "switch said why");
+    VccpSwitchPeer peer =
+        new VccpSwitchPeer(
+            Path.of("vccp.jar"), List.of(), List.of(), PeerOptions.VCCP_RECORDING, tmp);
+    List<String> command = peer.command(List.of(runDir.resolve("p0.sock")));
+    assertThat(Path.of(command.get(command.indexOf("--record") + 1))).isEqualTo(runDir);
+
+    peer.close();
+
+    assertThat(log).exists();
+  }
+
+  /** A recording directory that was there before the run is not the run's to remove. */
+  @Test
+  void aRecordingDirectoryThatExistedBeforeIsKept() throws Exception {
+    Path runDir = Files.createDirectory(tmp.resolve("vccp-perf-3"));
+    Path recordDir = Files.createDirectory(tmp.resolve("shm"));
+    Path before = Files.createDirectory(recordDir.resolve("vccp-perf-3"));
+    VccpSwitchPeer peer =
+        new VccpSwitchPeer(
+            Path.of("vccp.jar"), List.of(), List.of(), PeerOptions.VCCP_RECORDING, recordDir);
+    peer.command(List.of(runDir.resolve("p0.sock")));
+
+    peer.close();
+
+    assertThat(before).exists();
   }
 }
