@@ -12,6 +12,17 @@ import org.junit.jupiter.api.io.TempDir;
 class VccpSwitchPeerTest {
   @TempDir Path tmp;
 
+  private VccpSwitchPeer peer;
+
+  /** Starts nothing: builds the command of a recording peer with {@code --record-dir}. */
+  private Path recordingPath(Path recordDir, Path runDir) {
+    peer =
+        new VccpSwitchPeer(
+            Path.of("vccp.jar"), List.of(), List.of(), PeerOptions.VCCP_RECORDING, recordDir);
+    List<String> command = peer.command(List.of(runDir.resolve("p0.sock")));
+    return Path.of(command.get(command.indexOf("--record") + 1));
+  }
+
   /**
    * A recording peer with {@code --record-dir} records outside the run's directory (which the
    * runner removes): the peer removes that recording itself, or each run would leave gigabytes, in
@@ -22,11 +33,7 @@ class VccpSwitchPeerTest {
     Path runDir = Files.createDirectory(tmp.resolve("vccp-perf-1"));
     Path recordDir = Files.createDirectory(tmp.resolve("shm"));
     Path keep = Files.createFile(recordDir.resolve("someone-elses.pcapng"));
-    VccpSwitchPeer peer =
-        new VccpSwitchPeer(
-            Path.of("vccp.jar"), List.of(), List.of(), PeerOptions.VCCP_RECORDING, recordDir);
-    List<String> command = peer.command(List.of(runDir.resolve("p0.sock")));
-    Path recording = Path.of(command.get(command.indexOf("--record") + 1));
+    Path recording = recordingPath(recordDir, runDir);
     assertThat(recording.getParent()).isEqualTo(recordDir);
     Files.createDirectories(recording);
     Files.write(recording.resolve("switch-abc-000000.pcapng"), new byte[4096]);
@@ -47,11 +54,7 @@ class VccpSwitchPeerTest {
   void aRecordDirThatResolvesToTheRunDirectoryIsLeftToTheRunner() throws Exception {
     Path runDir = Files.createDirectory(tmp.resolve("vccp-perf-2"));
     Path log = Files.writeString(runDir.resolve("vccp-switch.log"), "switch said why");
-    VccpSwitchPeer peer =
-        new VccpSwitchPeer(
-            Path.of("vccp.jar"), List.of(), List.of(), PeerOptions.VCCP_RECORDING, tmp);
-    List<String> command = peer.command(List.of(runDir.resolve("p0.sock")));
-    assertThat(Path.of(command.get(command.indexOf("--record") + 1))).isEqualTo(runDir);
+    assertThat(recordingPath(tmp, runDir)).isEqualTo(runDir);
 
     peer.close();
 
@@ -64,10 +67,7 @@ class VccpSwitchPeerTest {
     Path runDir = Files.createDirectory(tmp.resolve("vccp-perf-3"));
     Path recordDir = Files.createDirectory(tmp.resolve("shm"));
     Path before = Files.createDirectory(recordDir.resolve("vccp-perf-3"));
-    VccpSwitchPeer peer =
-        new VccpSwitchPeer(
-            Path.of("vccp.jar"), List.of(), List.of(), PeerOptions.VCCP_RECORDING, recordDir);
-    peer.command(List.of(runDir.resolve("p0.sock")));
+    assertThat(recordingPath(recordDir, runDir)).isEqualTo(before);
 
     peer.close();
 
