@@ -12,13 +12,7 @@ start_switch() {
   VCCP_RUNTIME_DIR=$dir java ${SWITCH_JVM_OPTS:-} -jar "$VCCP_JAR" switch "${args[@]}" \
     --control "$dir/ctl.sock" "$@" > "$dir/switch.log" 2>&1 &
   SW=$!
-  for i in $(seq 1 300); do
-    [ -S "$dir/p$((n - 1)).sock" ] && [ -S "$dir/ctl.sock" ] && return 0
-    kill -0 $SW 2> /dev/null || { echo "switch exited; see $dir/switch.log" >&2; return 1; }
-    sleep 0.1
-  done
-  echo "switch did not bind its sockets within 30 s; see $dir/switch.log" >&2
-  return 1
+  await_sockets switch "$dir/switch.log" "$dir/p$((n - 1)).sock" "$dir/ctl.sock"
 }
 
 # start_hub DIR NPORTS: QEMU's own hub (binary: $QEMU, default qemu-system-x86_64) with the
@@ -32,12 +26,21 @@ start_hub() {
   done
   "${QEMU:-qemu-system-x86_64}" "${args[@]}" > "$dir/hub.log" 2>&1 &
   SW=$!
+  await_sockets QEMU "$dir/hub.log" "$dir/p$((n - 1)).sock"
+}
+
+# await_sockets NAME LOG PATH...: waits up to 30 s for every PATH to be a socket while $SW runs.
+await_sockets() {
+  local name=$1 log=$2 i p ready
+  shift 2
   for i in $(seq 1 300); do
-    [ -S "$dir/p$((n - 1)).sock" ] && return 0
-    kill -0 $SW 2> /dev/null || { echo "QEMU exited; see $dir/hub.log" >&2; return 1; }
+    ready=1
+    for p in "$@"; do [ -S "$p" ] || ready=0; done
+    [ $ready = 1 ] && return 0
+    kill -0 "$SW" 2> /dev/null || { echo "$name exited; see $log" >&2; return 1; }
     sleep 0.1
   done
-  echo "QEMU did not bind its sockets within 30 s; see $dir/hub.log" >&2
+  echo "$name did not bind its sockets within 30 s; see $log" >&2
   return 1
 }
 
