@@ -7,6 +7,7 @@ import com.lmax.disruptor.RingBuffer;
 import com.lmax.disruptor.SequenceBarrier;
 import com.lmax.disruptor.TimeoutException;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.LongConsumer;
 
 /**
  * Runs the ring's first consumer (the forwarder) on its own thread, and also, when the ring is
@@ -39,13 +40,18 @@ final class ForwardingProcessor extends RingProcessor {
   private final ExceptionHandler<FrameSlot> exceptions;
   private final InlineWait wait;
   private final ReentrantLock role;
+  private final LongConsumer passed;
 
+  /**
+   * @param passed told, on the forwarding thread, how far the forwarder has got after each batch
+   */
   ForwardingProcessor(
       RingBuffer<FrameSlot> ring,
       InlineWait wait,
       EventHandler<FrameSlot> handler,
-      ExceptionHandler<FrameSlot> exceptions) {
-    this(ring, ring.newBarrier(), wait, handler, exceptions);
+      ExceptionHandler<FrameSlot> exceptions,
+      LongConsumer passed) {
+    this(ring, ring.newBarrier(), wait, handler, exceptions, passed);
   }
 
   private ForwardingProcessor(
@@ -53,8 +59,10 @@ final class ForwardingProcessor extends RingProcessor {
       SequenceBarrier barrier,
       InlineWait wait,
       EventHandler<FrameSlot> handler,
-      ExceptionHandler<FrameSlot> exceptions) {
+      ExceptionHandler<FrameSlot> exceptions,
+      LongConsumer passed) {
     super(barrier, "the forwarder");
+    this.passed = passed;
     this.ring = ring;
     this.wait = wait;
     this.role = wait.role();
@@ -190,6 +198,7 @@ final class ForwardingProcessor extends RingProcessor {
     } finally {
       sequence.set(done); // even if the exception handler threw: never forward a slot twice
     }
+    passed.accept(done);
     return available - next + 1;
   }
 }

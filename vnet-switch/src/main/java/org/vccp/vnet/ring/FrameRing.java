@@ -40,8 +40,16 @@ public final class FrameRing implements AutoCloseable {
   private final java.util.List<java.util.Set<Long>> commandLogs =
       new java.util.concurrent.CopyOnWriteArrayList<>();
 
+  /** The trailing consumers whose sequence the forwarder moves while they read only commands. */
+  private final java.util.List<TrailingProcessor> commandReaders =
+      new java.util.concurrent.CopyOnWriteArrayList<>();
+
   /** The barriers of the trailing consumers, to wake them ({@link TrailingBarrier#wake}). */
   private final java.util.List<TrailingBarrier> trailingBarriers =
+      new java.util.concurrent.CopyOnWriteArrayList<>();
+
+  /** The barriers of trailing consumers that are not {@link TrailingConsumer}s. */
+  private final java.util.List<TrailingBarrier> plainTrailingBarriers =
       new java.util.concurrent.CopyOnWriteArrayList<>();
 
   /**
@@ -96,11 +104,15 @@ public final class FrameRing implements AutoCloseable {
         inlineWait == null
             ? null
             : new ForwardingProcessor(
-                ring, inlineWait, consumersInOrder[0], new LoggingExceptionHandler());
+                ring,
+                inlineWait,
+                consumersInOrder[0],
+                new LoggingExceptionHandler(),
+                this::forwarderPassed);
     var group =
         inline != null
             ? disruptor.handleEventsWith(inline)
-            : disruptor.handleEventsWith(consumersInOrder[0]);
+            : disruptor.handleEventsWith(new ReportingPasses(consumersInOrder[0]));
     for (int i = 1; i < consumersInOrder.length; i++) {
       EventHandler<FrameSlot> trailing = consumersInOrder[i];
       EventProcessorFactory<FrameSlot> behind =
@@ -111,11 +123,13 @@ public final class FrameRing implements AutoCloseable {
               var p = new TrailingProcessor(ring, barrier, t, new LoggingExceptionHandler());
               commandLogs.add(p.commands);
               trailingBarriers.add(barrier);
+              commandReaders.add(p);
               return p;
             }
-            var p =
-                new BatchEventProcessorBuilder()
-                    .build(ring, new TrailingBarrier(trailed), trailing);
+            var barrier = new TrailingBarrier(trailed);
+            trailingBarriers.add(barrier);
+            plainTrailingBarriers.add(barrier);
+            var p = new BatchEventProcessorBuilder().build(ring, barrier, trailing);
             p.setExceptionHandler(new LoggingExceptionHandler());
             return p;
           };
@@ -247,6 +261,18 @@ public final class FrameRing implements AutoCloseable {
     wakeTrailing();
   }
 
+  /** The forwarder has passed every slot up to {@code done}. */
+  private void forwarderPassed(long done) {
+    for (TrailingProcessor t : commandReaders) {
+      t.forwarderPassed(done);
+    }
+  }
+
+  /** How many times the trailing consumers' threads have looked at the ring (for tests). */
+  long trailingRounds() {
+    return commandReaders.stream().mapToLong(TrailingProcessor::rounds).sum();
+  }
+
   /** Trailing consumers sleep long while they read only commands; this cuts the sleep short. */
   private void wakeTrailing() {
     for (TrailingBarrier b : trailingBarriers) {
@@ -273,7 +299,12 @@ public final class FrameRing implements AutoCloseable {
       } catch (com.lmax.disruptor.InsufficientCapacityException full) {
         // a trailing consumer may be asleep with room to give back: wake it on every try, so a
         // wake-up it took before the forwarder got ahead cannot leave the ring full for its sleep
-        wakeTrailing();
+        for (TrailingBarrier b : plainTrailingBarriers) {
+          b.wake();
+        }
+        for (TrailingProcessor t : commandReaders) {
+          t.wakeIfHoldingTheRing();
+        }
         java.util.concurrent.locks.LockSupport.parkNanos(1); // as next(n) does when full
       }
     }
@@ -353,6 +384,49 @@ public final class FrameRing implements AutoCloseable {
     } catch (com.lmax.disruptor.TimeoutException e) {
       LOG.warn("frame ring did not drain within 5 s at shutdown; halting");
       disruptor.halt();
+    }
+  }
+
+  /**
+   * The forwarder as Disruptor's batch processor runs it (forwarding on ingress off), telling the
+   * ring at the end of each batch how far it has got.
+   */
+  private final class ReportingPasses implements EventHandler<FrameSlot> {
+    private final EventHandler<FrameSlot> forwarder;
+
+    ReportingPasses(EventHandler<FrameSlot> forwarder) {
+      this.forwarder = forwarder;
+    }
+
+    @Override
+    public void onEvent(FrameSlot slot, long sequence, boolean endOfBatch) throws Exception {
+      try {
+        forwarder.onEvent(slot, sequence, endOfBatch);
+      } finally {
+        if (endOfBatch) {
+          forwarderPassed(sequence);
+        }
+      }
+    }
+
+    @Override
+    public void onBatchStart(long batchSize, long queueDepth) {
+      forwarder.onBatchStart(batchSize, queueDepth);
+    }
+
+    @Override
+    public void onStart() {
+      forwarder.onStart();
+    }
+
+    @Override
+    public void onShutdown() {
+      forwarder.onShutdown();
+    }
+
+    @Override
+    public void onTimeout(long sequence) throws Exception {
+      forwarder.onTimeout(sequence);
     }
   }
 

@@ -13,18 +13,16 @@ import java.util.concurrent.locks.LockSupport;
  * the forwarder does (spinning and yielding through every gap between frames, which at tens of
  * thousands of frames per second never reaches the blocking phase and kept half a core busy doing
  * nothing on a two-core machine: BENCHMARKS.md). When nothing is ready it spins briefly, then
- * sleeps. The sleep halves after a wake that found a large backlog (the {@linkplain #follow
- * target}, {@link #LARGE_BACKLOG} slots), down to {@link #MIN_PARK_NS}, doubles after one that
- * found less than half of it, up to {@link #MAX_PARK_NS} ({@link #MAX_IDLE_PARK_NS} for a consumer
- * that reads only commands, which {@link #wake} wakes), and otherwise stays. So at a steady rate it
- * settles where each wake finds a useful batch and wakes at most a few thousand times a second (it
- * used to keep any sleep that found a few frames, so at millions of frames/s it stayed at the
- * shortest, 50,000 wakes/s). A consumer that reads only commands ({@link TrailingProcessor}) sets
- * the target to a quarter of the ring and does not spin: it wakes only to keep the ring from
- * filling, and may sleep up to {@link #MAX_IDLE_PARK_NS} when nothing moves. A command and a
- * producer that finds the ring full {@linkplain #wake wake} it, so that sleep delays neither.
+ * sleeps. The sleep halves after a wake that found a large backlog ({@link #LARGE_BACKLOG} slots),
+ * down to {@link #MIN_PARK_NS}, doubles after one that found less than half of it, up to {@link
+ * #MAX_PARK_NS}, and otherwise stays. So at a steady rate it settles where each wake finds a useful
+ * batch and wakes at most a few thousand times a second (it used to keep any sleep that found a few
+ * frames, so at millions of frames/s it stayed at the shortest, 50,000 wakes/s). A consumer that
+ * reads only commands, whose sequence the forwarder moves ({@link TrailingProcessor}), sleeps
+ * instead until {@linkplain #wake woken} ({@link #sleepUntilWoken}): by a published command, or by
+ * a producer that finds the ring full.
  *
- * <p>One thread calls {@link #waitFor}: the consumer's own.
+ * <p>One thread calls {@link #waitFor} and {@link #sleepUntilWoken}: the consumer's own.
  */
 final class TrailingBarrier implements SequenceBarrier {
   static final long MIN_PARK_NS = TimeUnit.MICROSECONDS.toNanos(20);
@@ -43,9 +41,6 @@ final class TrailingBarrier implements SequenceBarrier {
   private final Sequence[] dependents;
   private volatile boolean alerted;
   private long parkNs = MIN_PARK_NS;
-  private long largeBacklog = LARGE_BACKLOG;
-  private int spins = SPINS;
-  private long maxParkNs = MAX_PARK_NS;
   private volatile Thread waiter;
   private volatile boolean woken;
 
@@ -60,15 +55,18 @@ final class TrailingBarrier implements SequenceBarrier {
   }
 
   /**
-   * How closely to follow: a consumer that reads every slot wants batches of about {@link
-   * #LARGE_BACKLOG} and spins a little before sleeping; one that reads only commands wants {@code
-   * ringSize / 4} and never spins. Called on the consumer's thread.
+   * Sleeps until {@link #wake} or for {@code maxNs}, whichever comes first; returns at once if
+   * woken since the last wait.
    */
-  void follow(boolean everySlot, int ringSize) {
-    largeBacklog = everySlot ? LARGE_BACKLOG : Math.max(LARGE_BACKLOG, ringSize / 4);
-    spins = everySlot ? SPINS : 0;
-    maxParkNs = everySlot ? MAX_PARK_NS : MAX_IDLE_PARK_NS;
-    parkNs = Math.min(parkNs, maxParkNs);
+  void sleepUntilWoken(long maxNs) throws AlertException {
+    checkAlert();
+    waiter = Thread.currentThread();
+    if (!woken) {
+      LockSupport.parkNanos(this, maxNs);
+    }
+    waiter = null;
+    woken = false;
+    checkAlert();
   }
 
   /** Cuts the consumer's sleep short: a command to read, or a producer waiting for room. */
@@ -86,7 +84,7 @@ final class TrailingBarrier implements SequenceBarrier {
     long available = Util.getMinimumSequence(dependents);
     int spun = 0;
     while (available < sequence) {
-      if (spun < spins) {
+      if (spun < SPINS) {
         spun++;
         Thread.onSpinWait();
         available = Util.getMinimumSequence(dependents);
@@ -114,10 +112,10 @@ final class TrailingBarrier implements SequenceBarrier {
         continue; // cut short: says nothing of the rate; the next round looks again soon
       }
       long found = available - sequence + 1;
-      if (found >= largeBacklog) {
+      if (found >= LARGE_BACKLOG) {
         parkNs = Math.max(parkNs / 2, MIN_PARK_NS);
-      } else if (found < largeBacklog / 2) {
-        parkNs = Math.min(parkNs * 2, maxParkNs);
+      } else if (found < LARGE_BACKLOG / 2) {
+        parkNs = Math.min(parkNs * 2, MAX_PARK_NS);
       }
     }
     // the consumers trailed only pass slots that were published, so all up to here are readable

@@ -12,6 +12,8 @@ import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.vccp.vnet.testing.Await;
 
 class FrameRingTest {
@@ -154,6 +156,42 @@ class FrameRingTest {
         ring.publishFrame(1, f, 0, f.length);
       }
       assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofMillis(250));
+    } finally {
+      ring.close();
+    }
+  }
+
+  /**
+   * While a trailing consumer reads only commands, the forwarder moves it past the frames: fifty
+   * laps of the ring go by while its thread sleeps, with the forwarder on its own thread and on the
+   * publishing one. Before, the consumer woke at least once a lap to hand the ring back.
+   */
+  @ParameterizedTest
+  @ValueSource(booleans = {false, true})
+  @Timeout(value = 30, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
+  void anIdleTrailingConsumerSleepsWhileTheRingRunsLapsPastIt(boolean forwardOnIngress)
+      throws Exception {
+    List<Object> commands = new CopyOnWriteArrayList<>();
+    java.util.concurrent.atomic.AtomicLong forwarded = new java.util.concurrent.atomic.AtomicLong();
+    TrailingConsumer b = commandsOnly((slot, seq, end) -> commands.add(slot.command), () -> {});
+    EventHandler<FrameSlot> a = (slot, seq, end) -> forwarded.incrementAndGet();
+    FrameRing ring = new FrameRing(64, 128, 4, WaitStrategyName.BLOCKING, forwardOnIngress, a, b);
+    ring.start();
+    try {
+      ring.publishCommand("first");
+      Await.until("the first command arrived", Duration.ofSeconds(5), () -> !commands.isEmpty());
+      Thread.sleep(300); // the consumer goes to sleep
+      long roundsBefore = ring.trailingRounds();
+      byte[] f = new byte[20];
+      for (int i = 0; i < 64 * 50; i++) {
+        ring.publishFrame(1, f, 0, f.length);
+      }
+      long roundsDuring = ring.trailingRounds() - roundsBefore;
+      ring.publishCommand("last");
+      Await.until("the last command arrived", Duration.ofSeconds(5), () -> commands.size() == 2);
+      assertThat(forwarded.get()).isEqualTo(64 * 50 + 2);
+      assertThat(commands).containsExactly("first", "last");
+      assertThat(roundsDuring).as("times the idle consumer woke during 50 laps").isLessThan(10);
     } finally {
       ring.close();
     }
