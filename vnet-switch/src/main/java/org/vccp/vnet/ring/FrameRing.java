@@ -379,8 +379,16 @@ public final class FrameRing implements AutoCloseable {
       return;
     }
     started = false;
+    // an idle trailing consumer may sleep up to 100 ms a few slots behind the forwarder; shutdown
+    // waits until every consumer has caught up, so keep waking it until the ring is drained
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+    while (backlog() > 0 && System.nanoTime() - deadline < 0) {
+      wakeTrailing();
+      java.util.concurrent.locks.LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(1));
+    }
     try {
-      disruptor.shutdown(5, TimeUnit.SECONDS);
+      disruptor.shutdown(
+          Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS); // 5 s in all
     } catch (com.lmax.disruptor.TimeoutException e) {
       LOG.warn("frame ring did not drain within 5 s at shutdown; halting");
       disruptor.halt();
@@ -394,8 +402,17 @@ public final class FrameRing implements AutoCloseable {
   private final class ReportingPasses implements EventHandler<FrameSlot> {
     private final EventHandler<FrameSlot> forwarder;
 
+    /** The batch processor's sequence, which it would set only after this returns. */
+    private com.lmax.disruptor.Sequence processed;
+
     ReportingPasses(EventHandler<FrameSlot> forwarder) {
       this.forwarder = forwarder;
+    }
+
+    @Override
+    public void setSequenceCallback(com.lmax.disruptor.Sequence sequence) {
+      processed = sequence;
+      forwarder.setSequenceCallback(sequence);
     }
 
     @Override
@@ -404,6 +421,9 @@ public final class FrameRing implements AutoCloseable {
         forwarder.onEvent(slot, sequence, endOfBatch);
       } finally {
         if (endOfBatch) {
+          if (processed != null) {
+            processed.set(sequence); // done with the batch: what a trailing consumer may pass
+          }
           forwarderPassed(sequence);
         }
       }

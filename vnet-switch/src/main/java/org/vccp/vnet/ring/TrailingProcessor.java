@@ -72,7 +72,9 @@ final class TrailingProcessor extends RingProcessor {
     if (!idle) {
       return; // frames turned on: the consumer's own sequence from here on
     }
-    advanceTo(first == null ? done : Math.min(done, first - 1));
+    // never past the consumer this one trails (the forwarder, unless another consumer is between)
+    long limit = Math.min(done, barrier.getCursor());
+    advanceTo(first == null ? limit : Math.min(limit, first - 1));
   }
 
   /**
@@ -144,8 +146,13 @@ final class TrailingProcessor extends RingProcessor {
    */
   private long awaitCommand(long next) throws AlertException {
     idle = true;
+    // read before the log: a command at or before it was noted before the forwarder passed it
+    long passed = barrier.getCursor();
     Long first = commands.ceiling(FIRST);
     if (first == null) {
+      // catch up before sleeping: the forwarder's last move may have come before this consumer
+      // went idle, and a producer that then finds the ring full does not wake an idle consumer
+      advanceTo(passed);
       barrier.sleepUntilWoken(TrailingBarrier.MAX_IDLE_PARK_NS);
       return barrier.getCursor();
     }
