@@ -11,6 +11,8 @@ import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
@@ -69,16 +71,26 @@ final class DirectFileOutput implements AutoCloseable {
   /** File offset of the current buffer's first byte: always a multiple of {@link #align}. */
   private long filePos;
 
+  /** Where the buffers come from and go back to when the file is closed. */
+  private final RecordingBuffers pool;
+
+  /** The pool's buffers, of which {@link #free} holds aligned slices. */
+  private final List<ByteBuffer> taken = new ArrayList<>(BUFFERS);
+
   /** Package-private for tests; {@link #create} opens the file. */
   DirectFileOutput(FileChannel channel, int align, int bufferBytes) {
+    this(channel, align, bufferBytes, new RecordingBuffers());
+  }
+
+  DirectFileOutput(FileChannel channel, int align, int bufferBytes, RecordingBuffers pool) {
     this.channel = channel;
     this.align = align;
+    this.pool = pool;
     int size = (bufferBytes + align - 1) & -align;
     for (int i = 0; i < BUFFERS; i++) {
-      free.add(
-          ByteBuffer.allocateDirect(size + align)
-              .alignedSlice(align)
-              .order(ByteOrder.LITTLE_ENDIAN));
+      ByteBuffer b = pool.take(size + align);
+      taken.add(b);
+      free.add(b.alignedSlice(align).order(ByteOrder.LITTLE_ENDIAN));
     }
     this.io = new Thread(this::writeLoop, THREAD_NAME);
     io.setDaemon(true);
@@ -97,7 +109,8 @@ final class DirectFileOutput implements AutoCloseable {
    *
    * @throws FileAlreadyExistsException when the file exists
    */
-  static DirectFileOutput create(Path file, int bufferBytes) throws IOException {
+  static DirectFileOutput create(Path file, int bufferBytes, RecordingBuffers pool)
+      throws IOException {
     Path dir = file.toAbsolutePath().getParent();
     if (REFUSED.contains(dir)) {
       return null;
@@ -131,7 +144,7 @@ final class DirectFileOutput implements AutoCloseable {
       Files.deleteIfExists(file);
       return null;
     }
-    return new DirectFileOutput(ch, align, bufferBytes);
+    return new DirectFileOutput(ch, align, bufferBytes, pool);
   }
 
   /** File bytes before the current buffer's first byte. */
@@ -265,7 +278,10 @@ final class DirectFileOutput implements AutoCloseable {
     }
   }
 
-  /** Waits for the writes handed over, stops the I/O thread and closes the file. */
+  /**
+   * Waits for the writes handed over, stops the I/O thread, closes the file and gives the buffers
+   * back to the pool (the writer filling them must be done with them).
+   */
   @Override
   public void close() throws IOException {
     if (closed) {
@@ -280,7 +296,12 @@ final class DirectFileOutput implements AutoCloseable {
             return null;
           });
     } finally {
-      channel.close();
+      try {
+        channel.close();
+      } finally {
+        taken.forEach(pool::give); // the I/O thread has ended: none is being written
+        taken.clear();
+      }
     }
     rethrow();
   }

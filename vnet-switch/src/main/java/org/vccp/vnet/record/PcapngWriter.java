@@ -50,6 +50,12 @@ public final class PcapngWriter implements AutoCloseable {
 
   private final WritableByteChannel out;
   private final DirectFileOutput direct;
+
+  /**
+   * Where {@link #buf} goes back when the writer is closed; null: it was allocated for this one.
+   */
+  private final RecordingBuffers pool;
+
   private ByteBuffer buf;
   private long bytesWritten;
   private int interfaces;
@@ -60,16 +66,24 @@ public final class PcapngWriter implements AutoCloseable {
    * @param bufferBytes buffer size; at least 256 KiB is used
    */
   public PcapngWriter(WritableByteChannel out, int bufferBytes) {
+    this(out, bufferBytes, null);
+  }
+
+  private PcapngWriter(WritableByteChannel out, int bufferBytes, RecordingBuffers pool) {
     this.out = out;
     this.direct = null;
+    this.pool = pool;
+    int bytes = Math.max(bufferBytes, MIN_BUFFER);
     this.buf =
-        ByteBuffer.allocateDirect(Math.max(bufferBytes, MIN_BUFFER)).order(ByteOrder.LITTLE_ENDIAN);
+        (pool != null ? pool.take(bytes) : ByteBuffer.allocateDirect(bytes))
+            .order(ByteOrder.LITTLE_ENDIAN);
   }
 
   /** A writer through {@code direct}'s buffers and I/O thread (package-private for tests). */
   PcapngWriter(DirectFileOutput direct) {
     this.out = null;
     this.direct = direct;
+    this.pool = null;
     this.buf = direct.firstBuffer();
   }
 
@@ -80,13 +94,23 @@ public final class PcapngWriter implements AutoCloseable {
    * @throws java.nio.file.FileAlreadyExistsException when the file exists
    */
   public static PcapngWriter create(Path file, int bufferBytes) throws IOException {
-    DirectFileOutput direct = DirectFileOutput.create(file, Math.max(bufferBytes, MIN_BUFFER));
+    return create(file, bufferBytes, new RecordingBuffers());
+  }
+
+  /**
+   * The same, with buffers from {@code pool}, given back on {@link #close()}: the files of one
+   * recording reuse them.
+   */
+  static PcapngWriter create(Path file, int bufferBytes, RecordingBuffers pool) throws IOException {
+    DirectFileOutput direct =
+        DirectFileOutput.create(file, Math.max(bufferBytes, MIN_BUFFER), pool);
     if (direct != null) {
       return new PcapngWriter(direct);
     }
     return new PcapngWriter(
         FileChannel.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE),
-        bufferBytes);
+        bufferBytes,
+        pool);
   }
 
   /** True when blocks go to the disk with direct I/O. */
@@ -277,6 +301,10 @@ public final class PcapngWriter implements AutoCloseable {
         }
       } catch (IOException e) {
         throw new UncheckedIOException(e);
+      } finally {
+        if (pool != null) {
+          pool.give(buf);
+        }
       }
     }
   }

@@ -38,6 +38,9 @@ public final class Recorder implements TrailingConsumer {
   private final byte[] scratch = new byte[65_535 + 8];
   private final byte[][] heldComments;
 
+  /** The direct buffers each file takes and gives back, so that rotation allocates none. */
+  private final RecordingBuffers buffers = new RecordingBuffers();
+
   private RecordingSettings settings;
   private String run;
   private PcapngWriter writer;
@@ -194,7 +197,7 @@ public final class Recorder implements TrailingConsumer {
         settings
             .dir()
             .resolve(String.format("%s-%s-%06d.pcapng", settings.switchName(), run, fileIndex));
-    writer = PcapngWriter.create(file, BUFFER_BYTES);
+    writer = PcapngWriter.create(file, BUFFER_BYTES, buffers);
     fileOpenedNs = nowNs;
     lastFlushNs = nowNs;
     writer.writeSectionHeader(

@@ -58,6 +58,51 @@ class PcapngWriterTest {
   }
 
   /**
+   * The files of one recording reuse one set of buffers, and a reused buffer leaves nothing of the
+   * file before in the next: a direct buffer's memory is freed only by a garbage collection, which
+   * a switch that hardly allocates rarely has, so new buffers for every rotated file piled up (3.7
+   * GB resident after 20 s of rotating every 16 MiB).
+   */
+  @Test
+  void filesWrittenOneAfterAnotherReuseTheirBuffers() throws Exception {
+    RecordingBuffers pool = new RecordingBuffers();
+    int afterFirst = 0;
+    for (int i = 0; i < 10; i++) {
+      Path file = dir.resolve("rotated-" + i + ".pcapng");
+      Path reference = dir.resolve("reference-" + i + ".pcapng");
+      try (PcapngWriter w = PcapngWriter.create(file, 256 * 1024, pool);
+          PcapngWriter r =
+              new PcapngWriter(
+                  FileChannel.open(
+                      reference, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE),
+                  256 * 1024)) {
+        // the first file the longest, so that a reused buffer would still hold its bytes
+        writeSome(w, i, i == 0 ? 400 : 3);
+        writeSome(r, i, i == 0 ? 400 : 3);
+      }
+      if (i == 0) {
+        afterFirst = pool.allocated();
+      }
+      assertThat(Files.readAllBytes(file))
+          .as("file %d", i)
+          .isEqualTo(Files.readAllBytes(reference));
+    }
+    assertThat(afterFirst).isPositive();
+    assertThat(pool.allocated()).isEqualTo(afterFirst);
+  }
+
+  private static void writeSome(PcapngWriter w, int file, int packets) {
+    w.writeSectionHeader("test", "file " + file);
+    int ifId = w.addInterface("p" + file, null, PcapngWriter.LINKTYPE_ETHERNET, 65_535);
+    byte[] frame = new byte[1_500];
+    for (int i = 0; i < packets; i++) {
+      frame[0] = (byte) i;
+      w.writePacket(
+          ifId, 1_000L * i, frame, 0, 1_499, 1_500, PcapngWriter.FLAGS_INBOUND, i, (byte[]) null);
+    }
+  }
+
+  /**
    * The same with {@link DirectFileOutput}'s buffers and I/O thread over an ordinary file channel,
    * so that the hand-over (blocks carried to the next buffer, writes in order, truncation) is
    * tested on every file system; 4 KiB blocks as on ext4.
