@@ -151,6 +151,15 @@ final class SwitchCommand implements java.util.concurrent.Callable<Integer> {
       })
   Integer recordEgressSnapLen;
 
+  @Option(
+      names = "--record-keep",
+      paramLabel = "FILES",
+      description = {
+        "Keep at most FILES files of a rotated recording: opening a new one deletes the oldest",
+        "(a ring of files, as dumpcap -b files:N). Default 0: keep every file."
+      })
+  Integer recordKeep;
+
   @Option(names = "--verbose", description = "Print the effective settings at start.")
   boolean verbose;
 
@@ -216,6 +225,9 @@ final class SwitchCommand implements java.util.concurrent.Callable<Integer> {
     }
     if (recordEgressSnapLen != null) {
       ctx.recordEgressSnapLen = recordEgressSnapLen;
+    }
+    if (recordKeep != null) {
+      ctx.recordKeepFiles = recordKeep;
     }
     if (waitStrategy != null) {
       ctx.waitStrategy = WaitStrategyName.valueOf(waitStrategy.toUpperCase().replace('-', '_'));

@@ -55,6 +55,7 @@ public final class SwitchConfigFile {
           "record-rotate",
           "record-snaplen",
           "record-egress-snaplen",
+          "record-keep",
           "ports",
           "macs");
 
@@ -128,6 +129,7 @@ public final class SwitchConfigFile {
           }
           case "record-snaplen" -> ctx.recordSnapLen = v.asInt();
           case "record-egress-snaplen" -> ctx.recordEgressSnapLen = v.asInt();
+          case "record-keep" -> ctx.recordKeepFiles = v.asInt();
           case "ports" -> {
             for (JsonNode p : v) {
               Map<String, Object> m = new LinkedHashMap<>();

@@ -68,6 +68,10 @@ public final class SwitchContext {
   public long recordRotateNs;
   public int recordSnapLen = org.vccp.vnet.record.RecordingSettings.DEFAULT_SNAP_LEN;
   public int recordEgressSnapLen = org.vccp.vnet.record.RecordingSettings.DEFAULT_EGRESS_SNAP_LEN;
+
+  /** At most this many files of a recording are kept, the oldest deleted; 0 = all. */
+  public int recordKeepFiles;
+
   public int metricsPort;
   public final List<PortSpec> ports = new ArrayList<>();
   public final List<StaticMac> staticMacs = new ArrayList<>();
@@ -129,7 +133,13 @@ public final class SwitchContext {
   /** The recording settings of {@code record*}; {@link #recordDir} must be set. */
   public org.vccp.vnet.record.RecordingSettings recordingSettings() {
     return new org.vccp.vnet.record.RecordingSettings(
-        recordDir, name, recordRotateBytes, recordRotateNs, recordSnapLen, recordEgressSnapLen);
+        recordDir,
+        name,
+        recordRotateBytes,
+        recordRotateNs,
+        recordSnapLen,
+        recordEgressSnapLen,
+        recordKeepFiles);
   }
 
   private static void require(boolean ok, String message) {

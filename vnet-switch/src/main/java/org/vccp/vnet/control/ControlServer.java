@@ -262,7 +262,8 @@ public final class ControlServer implements AutoCloseable {
                     rotate[0],
                     rotate[1],
                     req.path("snaplen").asInt(ctx.recordSnapLen),
-                    req.path("egress_snaplen").asInt(ctx.recordEgressSnapLen)));
+                    req.path("egress_snaplen").asInt(ctx.recordEgressSnapLen),
+                    req.path("keep").asInt(ctx.recordKeepFiles)));
         if (st.error() != null) {
           throw new IllegalArgumentException(st.error());
         }

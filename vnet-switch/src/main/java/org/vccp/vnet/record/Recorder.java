@@ -38,6 +38,9 @@ public final class Recorder implements TrailingConsumer {
   private final byte[] scratch = new byte[65_535 + 8];
   private final byte[][] heldComments;
 
+  /** The files of this recording still on disk, oldest first (with --record-keep). */
+  private final java.util.ArrayDeque<Path> kept = new java.util.ArrayDeque<>();
+
   /** The direct buffers each file takes and gives back, so that rotation allocates none. */
   private final RecordingBuffers buffers = new RecordingBuffers();
 
@@ -46,6 +49,10 @@ public final class Recorder implements TrailingConsumer {
   private PcapngWriter writer;
   private Path file;
   private int fileIndex;
+
+  /** Files this recording has opened (it said one less once stopped, when it counted indexes). */
+  private int filesOpened;
+
   private long fileOpenedNs;
   private int[] fileIf;
   private int marksIf;
@@ -163,7 +170,7 @@ public final class Recorder implements TrailingConsumer {
         writer != null,
         run,
         file,
-        fileIndex + (writer != null ? 1 : 0),
+        filesOpened,
         events,
         bytesInClosedFiles + (writer != null ? writer.bytesWritten() : 0),
         error);
@@ -174,6 +181,8 @@ public final class Recorder implements TrailingConsumer {
     settings = s;
     run = String.format("%012x", ThreadLocalRandom.current().nextLong() & 0xFFFF_FFFF_FFFFL);
     fileIndex = 0;
+    filesOpened = 0;
+    kept.clear();
     events = 0;
     bytesInClosedFiles = 0;
     error = null;
@@ -198,6 +207,8 @@ public final class Recorder implements TrailingConsumer {
             .dir()
             .resolve(String.format("%s-%s-%06d.pcapng", settings.switchName(), run, fileIndex));
     writer = PcapngWriter.create(file, BUFFER_BYTES, buffers);
+    filesOpened++;
+    dropOldFiles();
     fileOpenedNs = nowNs;
     lastFlushNs = nowNs;
     writer.writeSectionHeader(
@@ -210,6 +221,23 @@ public final class Recorder implements TrailingConsumer {
     for (int id = 0; id < live.length; id++) {
       if (live[id]) {
         interfaceOf(id);
+      }
+    }
+  }
+
+  /** With a limit on the files kept, deletes the oldest of this recording beyond it. */
+  private void dropOldFiles() {
+    if (settings.keepFiles() <= 0) {
+      return;
+    }
+    kept.addLast(file);
+    while (kept.size() > settings.keepFiles()) {
+      Path old = kept.removeFirst();
+      try {
+        Files.deleteIfExists(old);
+      } catch (IOException e) {
+        // recording goes on; the file stays for the user to remove
+        LOG.warn("recording: could not delete {} (--record-keep): {}", old, reason(e));
       }
     }
   }
@@ -229,10 +257,7 @@ public final class Recorder implements TrailingConsumer {
     try {
       closeFile();
       LOG.info(
-          "recording stopped: {} events in {} file(s) in {}",
-          events,
-          fileIndex + 1,
-          settings.dir());
+          "recording stopped: {} events in {} file(s) in {}", events, filesOpened, settings.dir());
     } catch (UncheckedIOException e) {
       fail(e.getCause());
     }

@@ -13,9 +13,17 @@ import java.nio.file.Path;
  * @param egressSnapLen at most this many bytes are kept in the events that follow a frame's ingress
  *     event (egress, held, dropped at egress): its bytes are already in the file once, and the
  *     first {@value #DEFAULT_EGRESS_SNAP_LEN} hold every header {@code vccp verify} reads
+ * @param keepFiles at most this many files of one recording are kept: opening a new one deletes the
+ *     oldest beyond them (a ring of files, as {@code dumpcap -b files:N}); 0 = keep all
  */
 public record RecordingSettings(
-    Path dir, String switchName, long rotateBytes, long rotateNs, int snapLen, int egressSnapLen) {
+    Path dir,
+    String switchName,
+    long rotateBytes,
+    long rotateNs,
+    int snapLen,
+    int egressSnapLen,
+    int keepFiles) {
   public static final int DEFAULT_SNAP_LEN = 65_535;
   public static final int DEFAULT_EGRESS_SNAP_LEN = 128;
 
@@ -34,6 +42,10 @@ public record RecordingSettings(
       throw new IllegalArgumentException(
           "--record-snaplen " + snapLen + " is out of range: use 14..65535");
     }
+    if (keepFiles < 0) {
+      throw new IllegalArgumentException(
+          "--record-keep " + keepFiles + " is negative: give a number of files, or 0 for all");
+    }
     if (egressSnapLen < 14 || egressSnapLen > 65_535) {
       throw new IllegalArgumentException(
           "--record-egress-snaplen " + egressSnapLen + " is out of range: use 14..65535");
@@ -41,7 +53,8 @@ public record RecordingSettings(
   }
 
   public static RecordingSettings in(Path dir, String switchName) {
-    return new RecordingSettings(dir, switchName, 0, 0, DEFAULT_SNAP_LEN, DEFAULT_EGRESS_SNAP_LEN);
+    return new RecordingSettings(
+        dir, switchName, 0, 0, DEFAULT_SNAP_LEN, DEFAULT_EGRESS_SNAP_LEN, 0);
   }
 
   /**

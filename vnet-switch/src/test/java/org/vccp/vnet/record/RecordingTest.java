@@ -1,6 +1,7 @@
 package org.vccp.vnet.record;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
@@ -214,6 +215,53 @@ class RecordingTest {
     }
     assertThat(in).isEqualTo(2000);
     assertThat(out).isEqualTo(2000);
+  }
+
+  /**
+   * With a limit on the files kept, a rotated recording is a ring of files: the newest ones stay,
+   * numbered on from the run's first, and end with the last frame; a negative limit is refused.
+   */
+  @Test
+  void keepsOnlyTheNewestFilesOfARotatedRecording() throws Exception {
+    SwitchContext ctx = context("p0", "p1");
+    ctx.recordDir = dir.resolve("rec");
+    ctx.recordRotateBytes = 64 * 1024;
+    ctx.recordKeepFiles = 2;
+    VirtualSwitch sw = track(VirtualSwitch.start(ctx));
+    StreamClient c0 = client(sw, "p0");
+    StreamClient c1 = client(sw, "p1");
+    c1.send(Frames.frame(EthernetFrame.BROADCAST, B, 60, 0));
+    assertThat(c0.receive(1, WAIT).size()).isEqualTo(1);
+    List<byte[]> frames = new ArrayList<>();
+    for (int i = 1; i <= 2000; i++) {
+      frames.add(Frames.frame(B, A, 1000, i));
+    }
+    c0.sendAll(frames);
+    assertThat(c1.receive(2000, WAIT).size()).isEqualTo(2000);
+    RecordingStatus st = sw.stopRecording();
+
+    List<Path> files = files(ctx.recordDir);
+    assertThat(st.files()).as("files written").isGreaterThanOrEqualTo(6);
+    assertThat(files).hasSize(2);
+    String run = files.get(0).getFileName().toString().split("-")[1];
+    for (int i = 0; i < 2; i++) {
+      assertThat(files.get(i).getFileName().toString())
+          .isEqualTo(String.format("sw0-%s-%06d.pcapng", run, st.files() - 2 + i));
+    }
+    long lastId = -1;
+    for (Path f : files) {
+      for (String[] r : Tshark.fields(f, FIELDS)) {
+        if (r[0].equals("p0") && r[1].equals(IN)) {
+          long id = Long.parseLong(r[4]);
+          assertThat(id).isGreaterThan(lastId);
+          lastId = id;
+        }
+      }
+    }
+    assertThat(lastId).as("the kept files hold ingress events").isPositive();
+
+    assertThatThrownBy(() -> new RecordingSettings(dir, "sw0", 64 * 1024, 0, 65_535, 128, -1))
+        .hasMessageContaining("--record-keep -1");
   }
 
   @Test
