@@ -23,6 +23,9 @@ import java.util.List;
  * @param discarded frames ports read that were not addressed to them (hellos, floods)
  * @param latency one-way latency of frames received inside the window
  * @param senders per-sender breakdown
+ * @param sendLateness paced mode: how late the window's frames left the generator (their stamping
+ *     minus their intended send time), the generator's own share of {@code latency}; no samples at
+ *     max rate
  */
 public record LoadResult(
     LoadSpec spec,
@@ -40,7 +43,8 @@ public record LoadResult(
     long corrupt,
     long discarded,
     Latency latency,
-    List<SenderStats> senders) {
+    List<SenderStats> senders,
+    Latency sendLateness) {
 
   /**
    * Latency percentiles in nanoseconds. In paced mode the send time is the intended one, so a stall

@@ -23,6 +23,7 @@ final class ResultCollector {
       corrupt += r.corrupt();
     }
 
+    Histogram lateness = new Histogram(ReceiverAgent.HIGHEST_LATENCY_NS, 3);
     List<LoadResult.SenderStats> perSender = new ArrayList<>();
     long sent = 0;
     long sentInWindow = 0;
@@ -31,6 +32,7 @@ final class ResultCollector {
     long duplicated = 0;
     long reordered = 0;
     for (SenderAgent s : senders) {
+      lateness.add(s.lateness());
       long[] sentTo = s.sentPerReceiver();
       long sSent = 0;
       long sReceived = 0;
@@ -75,7 +77,8 @@ final class ResultCollector {
         corrupt,
         discarded,
         latencyOf(latency),
-        List.copyOf(perSender));
+        List.copyOf(perSender),
+        latencyOf(lateness));
   }
 
   private static LoadResult.Latency latencyOf(Histogram h) {

@@ -59,6 +59,19 @@ public final class ResultPrinter {
             micros(l.p999Ns()),
             micros(l.maxNs()),
             l.samples()));
+    LoadResult.Latency late = r.sendLateness();
+    if (late != null && late.samples() > 0) {
+      row(
+          out,
+          "send late",
+          String.format(
+              Locale.ROOT,
+              "p50 %s  p99 %s  p99.9 %s  max %s  (the generator's own share of the latency)",
+              micros(late.p50Ns()),
+              micros(late.p99Ns()),
+              micros(late.p999Ns()),
+              micros(late.maxNs())));
+    }
     for (LoadResult.SenderStats s : r.senders()) {
       row(
           out,

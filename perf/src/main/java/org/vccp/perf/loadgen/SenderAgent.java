@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.SocketChannel;
 import java.util.concurrent.locks.LockSupport;
+import org.HdrHistogram.Histogram;
 
 /**
  * The loop of one sender port: waits for every receiver's hello, sends unicast data frames
@@ -42,6 +43,13 @@ final class SenderAgent implements Runnable {
   private int nextReceiver;
   private long sentInWindow;
   private long discarded;
+
+  /**
+   * Paced mode: how late each frame of the window left, the time its batch was stamped minus its
+   * intended send time. Latency is measured from the intended time, so this part of it is the
+   * generator's own: the sender did not get the CPU (or the socket) on time.
+   */
+  private final Histogram lateness = new Histogram(ReceiverAgent.HIGHEST_LATENCY_NS, 3);
 
   SenderAgent(int index, LoadSpec spec, PortConnection port, RunControl control) {
     this.index = index;
@@ -172,6 +180,7 @@ final class SenderAgent implements Runnable {
         stampNext(count++, next);
         if (next - measureStart >= 0) {
           sentInWindow++;
+          lateness.recordValue(Math.min(now - next, ReceiverAgent.HIGHEST_LATENCY_NS));
         }
         k++;
         next = start + (long) (k * intervalNs);
@@ -190,6 +199,11 @@ final class SenderAgent implements Runnable {
     while (deadlineNs - System.nanoTime() > 0) {
       Thread.onSpinWait();
     }
+  }
+
+  /** Paced mode's send lateness of the window's frames; read after the thread ended. */
+  Histogram lateness() {
+    return lateness;
   }
 
   private void stampNext(int slot, long timestampNs) {

@@ -30,7 +30,8 @@ class ComparisonReportTest {
             0,
             0,
             latency,
-            List.of());
+            List.of(),
+            new LoadResult.Latency(0, 0, 0, 0, 0, 0));
     return BenchmarkRun.succeeded(peer, result, 100 * 1024, new CpuSample.Usage(0.3, 1.0, 0.0));
   }
 

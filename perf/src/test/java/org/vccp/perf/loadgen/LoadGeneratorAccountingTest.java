@@ -40,6 +40,9 @@ class LoadGeneratorAccountingTest {
       assertThat(s0.framesSentInWindow()).isEqualTo(1_500);
       assertThat(r.rxFramesPerSecond()).isBetween(7_000.0, 10_500.0);
       assertThat(r.latency().samples()).isPositive();
+      // every frame of the window says how late it left, and none left before its time
+      assertThat(r.sendLateness().samples()).isEqualTo(3_000);
+      assertThat(r.sendLateness().p50Ns()).isBetween(0L, 300_000_000L);
     }
   }
 
@@ -81,6 +84,7 @@ class LoadGeneratorAccountingTest {
       assertThat(r.clean()).isTrue();
       assertThat(r.framesReceived()).isEqualTo(r.framesSent()).isPositive();
       assertThat(r.framesReceivedInWindow()).isPositive();
+      assertThat(r.sendLateness().samples()).as("no send schedule at max rate").isZero();
     }
   }
 }
