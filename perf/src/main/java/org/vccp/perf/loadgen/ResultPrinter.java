@@ -14,6 +14,17 @@ public final class ResultPrinter {
 
   private ResultPrinter() {}
 
+  /** {@code p50 … p99 … p99.9 … max …} of {@code l}. */
+  private static String percentiles(LoadResult.Latency l) {
+    return String.format(
+        Locale.ROOT,
+        "p50 %s  p99 %s  p99.9 %s  max %s",
+        micros(l.p50Ns()),
+        micros(l.p99Ns()),
+        micros(l.p999Ns()),
+        micros(l.maxNs()));
+  }
+
   /** A multi-line table of one run. */
   public static String table(BenchmarkRun run) {
     StringBuilder out = new StringBuilder();
@@ -51,26 +62,10 @@ public final class ResultPrinter {
     row(
         out,
         "latency",
-        String.format(
-            Locale.ROOT,
-            "p50 %s  p99 %s  p99.9 %s  max %s  (%,d samples)",
-            micros(l.p50Ns()),
-            micros(l.p99Ns()),
-            micros(l.p999Ns()),
-            micros(l.maxNs()),
-            l.samples()));
+        percentiles(l) + String.format(Locale.ROOT, "  (%,d samples)", l.samples()));
     LoadResult.Latency late = r.sendLateness();
     if (late != null && late.samples() > 0) {
-      row(
-          out,
-          "send late",
-          String.format(
-              Locale.ROOT,
-              "p50 %s  p99 %s  p99.9 %s  max %s  (the generator's own share of the latency)",
-              micros(late.p50Ns()),
-              micros(late.p99Ns()),
-              micros(late.p999Ns()),
-              micros(late.maxNs())));
+      row(out, "send late", percentiles(late) + "  (the generator's own share of the latency)");
     }
     for (LoadResult.SenderStats s : r.senders()) {
       row(

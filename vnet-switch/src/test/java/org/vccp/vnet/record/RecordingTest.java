@@ -172,12 +172,11 @@ class RecordingTest {
         .isCloseTo(System.currentTimeMillis(), org.assertj.core.data.Offset.offset(60_000.0));
   }
 
-  @Test
-  void rotatesBySizeWithoutLosingOrSplittingAnEvent() throws Exception {
-    SwitchContext ctx = context("p0", "p1");
-    ctx.recordDir = dir.resolve("rec");
-    ctx.recordRotateBytes = 64 * 1024;
-    ctx.recordSnapLen = 200;
+  /**
+   * Starts a switch with {@code ctx} (ports p0 and p1), makes it learn p1, then sends 2,000 frames
+   * of 1,000 bytes from p0 to p1 and waits until p1 has them all.
+   */
+  private VirtualSwitch sendTwoThousandFrames(SwitchContext ctx) throws Exception {
     VirtualSwitch sw = track(VirtualSwitch.start(ctx));
     StreamClient c0 = client(sw, "p0");
     StreamClient c1 = client(sw, "p1");
@@ -189,6 +188,16 @@ class RecordingTest {
     }
     c0.sendAll(frames);
     assertThat(c1.receive(2000, WAIT).size()).isEqualTo(2000);
+    return sw;
+  }
+
+  @Test
+  void rotatesBySizeWithoutLosingOrSplittingAnEvent() throws Exception {
+    SwitchContext ctx = context("p0", "p1");
+    ctx.recordDir = dir.resolve("rec");
+    ctx.recordRotateBytes = 64 * 1024;
+    ctx.recordSnapLen = 200;
+    VirtualSwitch sw = sendTwoThousandFrames(ctx);
     sw.stopRecording();
 
     List<Path> files = files(ctx.recordDir);
@@ -227,17 +236,7 @@ class RecordingTest {
     ctx.recordDir = dir.resolve("rec");
     ctx.recordRotateBytes = 64 * 1024;
     ctx.recordKeepFiles = 2;
-    VirtualSwitch sw = track(VirtualSwitch.start(ctx));
-    StreamClient c0 = client(sw, "p0");
-    StreamClient c1 = client(sw, "p1");
-    c1.send(Frames.frame(EthernetFrame.BROADCAST, B, 60, 0));
-    assertThat(c0.receive(1, WAIT).size()).isEqualTo(1);
-    List<byte[]> frames = new ArrayList<>();
-    for (int i = 1; i <= 2000; i++) {
-      frames.add(Frames.frame(B, A, 1000, i));
-    }
-    c0.sendAll(frames);
-    assertThat(c1.receive(2000, WAIT).size()).isEqualTo(2000);
+    VirtualSwitch sw = sendTwoThousandFrames(ctx);
     RecordingStatus st = sw.stopRecording();
 
     List<Path> files = files(ctx.recordDir);
