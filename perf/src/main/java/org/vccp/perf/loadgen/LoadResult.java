@@ -23,9 +23,9 @@ import java.util.List;
  * @param discarded frames ports read that were not addressed to them (hellos, floods)
  * @param latency one-way latency of frames received inside the window
  * @param senders per-sender breakdown
- * @param sendLateness paced mode: how late the window's frames left the generator (their stamping
- *     minus their intended send time), the generator's own share of {@code latency}; no samples at
- *     max rate
+ * @param sendLateness paced mode: how late the generator stamped the window's frames for sending
+ *     (stamping minus intended send time), the generator's own share of {@code latency}; no samples
+ *     at max rate
  */
 public record LoadResult(
     LoadSpec spec,

@@ -45,9 +45,10 @@ final class SenderAgent implements Runnable {
   private long discarded;
 
   /**
-   * Paced mode: how late each frame of the window left, the time its batch was stamped minus its
-   * intended send time. Latency is measured from the intended time, so this part of it is the
-   * generator's own: the sender did not get the CPU (or the socket) on time.
+   * Paced mode: how late each frame of the window was handed to the socket, the time its batch was
+   * stamped minus its intended send time. Latency is measured from the intended time, so this part
+   * of it is the generator's own: the sender did not get the CPU on time, or was still writing an
+   * earlier batch into a full socket. (The write of the batch itself is not in it.)
    */
   private final Histogram lateness = new Histogram(ReceiverAgent.HIGHEST_LATENCY_NS, 3);
 
