@@ -78,6 +78,7 @@ public final class ComparisonReport {
           .computeIfAbsent(run.peer(), p -> new ArrayList<>())
           .add(run);
     }
+    List<String> lateness = new ArrayList<>();
     for (Map.Entry<String, Map<String, List<BenchmarkRun>>> e : byWorkload.entrySet()) {
       List<BenchmarkRun> baselineRuns = e.getValue().getOrDefault(baselinePeer, List.of());
       BenchmarkRun baselineMedian = median(baselineRuns);
@@ -96,6 +97,11 @@ public final class ComparisonReport {
         }
         LoadResult r = run.result();
         LoadResult.Latency l = r.latency();
+        LoadResult.Latency late = r.sendLateness();
+        if (paced(run) && late != null && late.samples() > 0) {
+          lateness.add(
+              byPeer.getKey() + " " + us(late.p99Ns()) + " / " + us(late.p999Ns()) + " µs");
+        }
         out.append(
             String.format(
                 Locale.ROOT,
@@ -119,6 +125,14 @@ public final class ComparisonReport {
                 rounds(peerRuns),
                 range(peerRuns)));
       }
+    }
+    if (!lateness.isEmpty()) {
+      out.append(
+              "\nThe generator's own lateness in the paced median runs (when it stamped each frame"
+                  + " for sending minus the frame's intended send time; part of their latency),"
+                  + " p99 / p99.9: ")
+          .append(String.join(", ", lateness))
+          .append(".\n");
     }
     return out.toString();
   }

@@ -31,7 +31,9 @@ class ComparisonReportTest {
             0,
             latency,
             List.of(),
-            new LoadResult.Latency(0, 0, 0, 0, 0, 0));
+            spec.mode() == SendMode.PACED
+                ? new LoadResult.Latency(1_000, 100, p99Us * 100, p99Us * 200, p99Us * 300, 500)
+                : new LoadResult.Latency(0, 0, 0, 0, 0, 0));
     return BenchmarkRun.succeeded(peer, result, 100 * 1024, new CpuSample.Usage(0.3, 1.0, 0.0));
   }
 
@@ -91,6 +93,8 @@ class ComparisonReportTest {
     assertThat(row(md, "qemu-hub", PACED.label())).contains("| 150.0 |");
     assertThat(cells(vccpPaced).get(4)).as("no rate ratio on a paced row").isEqualTo("–");
     assertThat(md).contains("2 s warmup (paced row: 20 s)");
+    // the generator's lateness of the same median runs (a tenth of their p99 in this test)
+    assertThat(md).contains("p99 / p99.9: vccp 40.0 / 80.0 µs, qemu-hub 15.0 / 30.0 µs.");
     everyLineHasTheHeadersCells(md);
   }
 
