@@ -38,9 +38,6 @@ public final class Recorder implements TrailingConsumer {
   private final byte[] scratch = new byte[65_535 + 8];
   private final byte[][] heldComments;
 
-  /** The files of this recording still on disk, oldest first (with --record-keep). */
-  private final java.util.ArrayDeque<Path> kept = new java.util.ArrayDeque<>();
-
   /** The direct buffers each file takes and gives back, so that rotation allocates none. */
   private final RecordingBuffers buffers = new RecordingBuffers();
 
@@ -182,7 +179,6 @@ public final class Recorder implements TrailingConsumer {
     run = String.format("%012x", ThreadLocalRandom.current().nextLong() & 0xFFFF_FFFF_FFFFL);
     fileIndex = 0;
     filesOpened = 0;
-    kept.clear();
     events = 0;
     bytesInClosedFiles = 0;
     error = null;
@@ -202,10 +198,7 @@ public final class Recorder implements TrailingConsumer {
   }
 
   private void openFile() throws IOException {
-    file =
-        settings
-            .dir()
-            .resolve(String.format("%s-%s-%06d.pcapng", settings.switchName(), run, fileIndex));
+    file = fileOfThisRun(fileIndex);
     writer = PcapngWriter.create(file, BUFFER_BYTES, buffers);
     filesOpened++;
     dropOldFiles();
@@ -225,20 +218,28 @@ public final class Recorder implements TrailingConsumer {
     }
   }
 
-  /** With a limit on the files kept, deletes the oldest of this recording beyond it. */
+  private Path fileOfThisRun(int index) {
+    return settings
+        .dir()
+        .resolve(String.format("%s-%s-%06d.pcapng", settings.switchName(), run, index));
+  }
+
+  /**
+   * With a limit on the files kept, deletes the one file of this recording that opening the current
+   * one (index {@link #fileIndex}) puts beyond it: each rotation adds one file, so that is the file
+   * {@code keepFiles} indexes back.
+   */
   private void dropOldFiles() {
-    if (settings.keepFiles() <= 0) {
+    int oldest = fileIndex - settings.keepFiles();
+    if (settings.keepFiles() <= 0 || oldest < 0) {
       return;
     }
-    kept.addLast(file);
-    while (kept.size() > settings.keepFiles()) {
-      Path old = kept.removeFirst();
-      try {
-        Files.deleteIfExists(old);
-      } catch (IOException e) {
-        // recording goes on; the file stays for the user to remove
-        LOG.warn("recording: could not delete {} (--record-keep): {}", old, reason(e));
-      }
+    Path old = fileOfThisRun(oldest);
+    try {
+      Files.deleteIfExists(old);
+    } catch (IOException e) {
+      // recording goes on; the file stays for the user to remove
+      LOG.warn("recording: could not delete {} (--record-keep): {}", old, reason(e));
     }
   }
 

@@ -42,13 +42,13 @@ public record RecordingSettings(
       throw new IllegalArgumentException(
           "--record-snaplen " + snapLen + " is out of range: use 14..65535");
     }
-    if (keepFiles < 0) {
-      throw new IllegalArgumentException(
-          "--record-keep " + keepFiles + " is negative: give a number of files, or 0 for all");
-    }
     if (egressSnapLen < 14 || egressSnapLen > 65_535) {
       throw new IllegalArgumentException(
           "--record-egress-snaplen " + egressSnapLen + " is out of range: use 14..65535");
+    }
+    if (keepFiles < 0) {
+      throw new IllegalArgumentException(
+          "--record-keep " + keepFiles + " is negative: give a number of files, or 0 for all");
     }
   }
 
